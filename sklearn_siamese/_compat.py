@@ -23,3 +23,8 @@ __all__ = [
     "_fit_context",
     "validate_params",
 ]
+
+# Appended for sampling.py (get_feature_names_out of the samplers).
+from sklearn.utils.validation import _check_feature_names_in  # noqa: E402
+
+__all__ += ["_check_feature_names_in"]
