@@ -1,0 +1,244 @@
+"""What every estimator of the package shares.
+
+Shared parameters and their constraints, ``module__*`` / ``optimizer__*``
+routing for ``get_params`` / ``set_params``, seeding, device choice, data
+conversion, branch construction and building the one training loop,
+:class:`~sklearn_siamese._net.SiameseNet`.
+"""
+
+import contextlib
+import copy
+import inspect
+import numbers
+import warnings
+
+import numpy as np
+import scipy.sparse as sp
+import torch
+from skorch.callbacks import EarlyStopping
+from sklearn.base import BaseEstimator
+from sklearn.utils import check_random_state
+
+from ._compat import HasMethods, Interval, StrOptions
+from ._net import SiameseNet, StratifiedHoldout, TensorData
+from .modules import MLP, ConvNet, KochNet
+
+BRANCHES = {"mlp": MLP, "conv": ConvNet, "koch": KochNet}
+
+# Parameters routed to a sub-object, skorch style: ``module__channels=...``.
+_PREFIXES = ("module__", "module_b__", "optimizer__")
+
+_INT32_MAX = np.iinfo(np.int32).max
+
+
+def _module_constraint():
+    return [StrOptions({"auto", *BRANCHES}), type, torch.nn.Module]
+
+
+SHARED_CONSTRAINTS = {
+    "module": _module_constraint(),
+    "embedding_dim": [Interval(numbers.Integral, 1, None, closed="left")],
+    "normalize": ["boolean"],
+    "margin": [Interval(numbers.Real, 0, None, closed="neither")],
+    "distance": [StrOptions({"euclidean", "cosine", "manhattan"})],
+    "max_epochs": [
+        Interval(numbers.Integral, 1, None, closed="left"),
+        StrOptions({"auto"}),
+    ],
+    "batch_size": [Interval(numbers.Integral, 2, None, closed="left")],
+    "lr": [Interval(numbers.Real, 0, None, closed="neither")],
+    "optimizer": [type],
+    "weight_decay": [Interval(numbers.Real, 0, None, closed="left")],
+    "early_stopping": ["boolean"],
+    "validation_fraction": [Interval(numbers.Real, 0, 1, closed="neither")],
+    "n_iter_no_change": [Interval(numbers.Integral, 1, None, closed="left")],
+    "device": [StrOptions({"auto"}), str, torch.device],
+    "callbacks": [list, None],
+    "random_state": ["random_state"],
+    "verbose": ["verbose"],
+}
+
+# Optimiser steps that max_epochs="auto" aims at, and its bounds in epochs.
+_AUTO_STEPS = 2000
+_AUTO_EPOCHS = (5, 100)
+
+
+def resolve_device(device):
+    """``"auto"`` -> ``"cuda"`` when a GPU is present, else ``"cpu"``."""
+    if isinstance(device, str) and device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    return str(device)
+
+
+@contextlib.contextmanager
+def torch_seed(seed, device):
+    """Run with torch's generators seeded, restoring them afterwards.
+
+    Library code never touches torch's global random state for good: the
+    generators are forked, seeded from ``random_state`` and restored.
+    """
+    devices = []
+    if str(device).startswith("cuda") and torch.cuda.is_available():
+        devices = [torch.device(device).index or 0]
+    with torch.random.fork_rng(devices=devices):
+        torch.manual_seed(seed)
+        yield
+
+
+def as_tensor_data(X):
+    """A float32 torch tensor sharing memory with ``X``, or a CSR matrix."""
+    if sp.issparse(X):
+        return sp.csr_matrix(X, dtype=np.float32)
+    X = np.asarray(X, dtype=np.float32)
+    with warnings.catch_warnings():
+        # Read-only input (a memmap, say) is never written to.
+        warnings.filterwarnings("ignore", message="The given NumPy array is not writable")
+        return torch.from_numpy(X)
+
+
+class SiameseMixin:
+    """Parameter routing and training plumbing shared by the estimators."""
+
+    # -- skorch-style prefixed parameters ---------------------------------
+
+    def _set_prefixed(self, kwargs):
+        for key, value in kwargs.items():
+            if not key.startswith(_PREFIXES):
+                raise TypeError(
+                    f"{type(self).__name__}.__init__() got an unexpected keyword "
+                    f"argument {key!r}; parameters of the branch network or the "
+                    "optimizer are passed with a prefix, as in "
+                    "module__hidden_layer_sizes=(64,) or optimizer__momentum=0.9."
+                )
+            setattr(self, key, value)
+
+    def get_params(self, deep=True):
+        params = super().get_params(deep=deep)
+        params.update(
+            {k: v for k, v in vars(self).items() if k.startswith(_PREFIXES)}
+        )
+        return params
+
+    def set_params(self, **params):
+        prefixed = {k: v for k, v in params.items() if k.startswith(_PREFIXES)}
+        for key, value in prefixed.items():
+            setattr(self, key, value)
+        others = {k: v for k, v in params.items() if k not in prefixed}
+        if others:
+            super().set_params(**others)
+        return self
+
+    def _params_for(self, prefix):
+        prefix = prefix + "__"
+        return {k[len(prefix):]: v for k, v in vars(self).items() if k.startswith(prefix)}
+
+    # -- building blocks ---------------------------------------------------
+
+    def _build_branch(self, input_shape, *, prefix="module", module=None):
+        """Instantiate the branch network named or given by ``module``."""
+        module = self.module if module is None else module
+        kwargs = self._params_for(prefix)
+        if isinstance(module, torch.nn.Module):
+            if kwargs:
+                raise ValueError(
+                    f"{prefix}__* parameters ({sorted(kwargs)}) cannot be applied "
+                    f"to a module instance; pass the class as {prefix}= instead."
+                )
+            return copy.deepcopy(module)
+        if isinstance(module, type):
+            if not issubclass(module, torch.nn.Module):
+                raise TypeError(
+                    f"{prefix}={module.__name__} is not a torch.nn.Module "
+                    "subclass."
+                )
+            return module(**kwargs)
+        if module == "auto":
+            module = "mlp" if len(input_shape) == 1 else "conv"
+        if module in ("conv", "koch") and len(input_shape) not in (2, 3):
+            raise ValueError(
+                f"{prefix}={module!r} needs image input of shape (n_samples, H, "
+                f"W) or (n_samples, C, H, W); got samples of shape {input_shape}. "
+                f"Use {prefix}='mlp' for tabular data."
+            )
+        cls = BRANCHES[module]
+        allowed = set(inspect.signature(cls).parameters) - {"input_shape", "embedding_dim"}
+        unknown = set(kwargs) - allowed
+        if unknown:
+            raise ValueError(
+                f"Unknown {prefix}__* parameter(s) {sorted(unknown)} for "
+                f"{prefix}={module!r}; it accepts {sorted(allowed)}."
+            )
+        return cls(input_shape, embedding_dim=self.embedding_dim, **kwargs)
+
+    def _max_epochs(self, n_batches):
+        if self.max_epochs != "auto":
+            return self.max_epochs
+        low, high = _AUTO_EPOCHS
+        return int(np.clip(round(_AUTO_STEPS / max(1, n_batches)), low, high))
+
+    def _make_net(self, module, criterion, batch_plan, *, seed, device, valid):
+        callbacks = list(self.callbacks or [])
+        if valid:
+            callbacks.append(
+                (
+                    "early_stopping",
+                    EarlyStopping(
+                        monitor="valid_loss",
+                        patience=self.n_iter_no_change,
+                        load_best=True,
+                        sink=print if self.verbose else _silent,
+                    ),
+                )
+            )
+        return SiameseNet(
+            module,
+            criterion,
+            batch_plan=batch_plan,
+            seed=seed,
+            optimizer=self.optimizer,
+            lr=self.lr,
+            optimizer__weight_decay=self.weight_decay,
+            **{f"optimizer__{k}": v for k, v in self._params_for("optimizer").items()},
+            batch_size=self.batch_size,
+            train_split=(
+                StratifiedHoldout(self.validation_fraction, seed) if valid else None
+            ),
+            callbacks=callbacks,
+            device=device,
+            verbose=self.verbose,
+        )
+
+    def _initialize_net(self, module, criterion, batch_plan, *, valid):
+        """Seed, build and initialise ``self.net_`` (weights drawn here)."""
+        rng = check_random_state(self.random_state)
+        torch_seed_value, batch_seed = rng.randint(_INT32_MAX, size=2)
+        self.device_ = resolve_device(self.device)
+        with torch_seed(int(torch_seed_value), self.device_):
+            module = module()
+            self.net_ = self._make_net(
+                module, criterion, batch_plan, seed=int(batch_seed),
+                device=self.device_, valid=valid,
+            ).initialize()
+
+    def _train(self, data, epochs):
+        """Run ``epochs`` epochs of the training loop on ``data``."""
+        seed = int(self.net_.batch_rng_.integers(_INT32_MAX))
+        with torch_seed(seed, self.device_):
+            self.net_.partial_fit(data, None, epochs=epochs)
+        return self
+
+    @property
+    def history_(self):
+        """The skorch ``History`` of the training loop: one row per epoch."""
+        return self.net_.history
+
+    def _forward(self, data):
+        return self.net_.forward(data, training=False, device="cpu")
+
+
+def _silent(*args, **kwargs):
+    pass
+
+
+class _Base(SiameseMixin, BaseEstimator):
+    pass

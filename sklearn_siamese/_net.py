@@ -1,0 +1,339 @@
+"""The one training loop of the package: a configured skorch ``NeuralNet``.
+
+Every estimator trains through :class:`SiameseNet`. It customises skorch only
+through its hooks:
+
+- ``get_iterator`` draws a fresh epoch of index batches from a *batch plan*
+  (class-balanced ``P x K`` batches, random pairs, random triplets, or shuffled
+  rows of given pairs) and gathers the rows of each batch in one indexing
+  operation, never per item and never materialising all pairs;
+- ``infer`` feeds a pair or triplet batch to the module as separate inputs;
+- ``get_loss`` stops training with a clear error when the loss diverges;
+- ``initialize_module`` seeds the batch plan's random generator.
+
+Estimators build a ``SiameseNet`` inside ``fit``; they never copy its loop.
+"""
+
+import math
+
+import numpy as np
+import scipy.sparse as sp
+import torch
+from skorch import NeuralNet
+from skorch.utils import to_tensor
+
+__all__ = [
+    "ClassBalancedBatches",
+    "RandomPairBatches",
+    "RandomTripletBatches",
+    "ShuffledBatches",
+    "SiameseNet",
+    "TensorData",
+]
+
+
+def _take(X, index):
+    """Rows ``index`` (an int array or a slice) of a tensor or CSR matrix."""
+    if isinstance(X, torch.Tensor):
+        if isinstance(index, slice):
+            return X[index]
+        return X.index_select(0, torch.from_numpy(index).to(X.device))
+    return torch.from_numpy(X[index].toarray())
+
+
+class TensorData(torch.utils.data.Dataset):
+    """Training or inference data, gathered a whole batch at a time.
+
+    Parameters
+    ----------
+    X : torch.Tensor, scipy.sparse.csr_matrix, or tuple of those
+        The samples; a tuple holds the two sides of a pair dataset.
+    y : ndarray of int, default=None
+        Class codes (for class-based batch plans) or pair labels.
+    """
+
+    def __init__(self, X, y=None):
+        self.X = X
+        self.y = y
+
+    def __len__(self):
+        X = self.X[0] if isinstance(self.X, tuple) else self.X
+        return X.shape[0]
+
+    def __getitem__(self, i):
+        return self.take(np.atleast_1d(i)), None
+
+    def take(self, index):
+        """Gather a batch.
+
+        ``index`` is a slice or an int array of shape ``(n,)``, giving a
+        tensor (or a tuple of tensors for pair data), or of shape ``(n, k)``
+        for ``k``-tuples of samples, giving a tuple of ``k`` tensors.
+        """
+        if isinstance(self.X, tuple):
+            return tuple(_take(X, index) for X in self.X)
+        if isinstance(index, np.ndarray) and index.ndim == 2:
+            k = index.shape[1]
+            return _take(self.X, index.T.ravel()).chunk(k)
+        return _take(self.X, index)
+
+    def subset(self, index):
+        """A ``TensorData`` holding only the rows ``index``."""
+        if isinstance(self.X, tuple):
+            X = tuple(_subset(X, index) for X in self.X)
+        else:
+            X = _subset(self.X, index)
+        return TensorData(X, None if self.y is None else self.y[index])
+
+
+def _subset(X, index):
+    if isinstance(X, torch.Tensor):
+        return X.index_select(0, torch.from_numpy(index).to(X.device))
+    return X[index]
+
+
+# --------------------------------------------------------------------------
+# Batch plans: which rows make each training batch of one epoch.
+# Each plan is a picklable callable ``plan(y, rng) -> iterator of
+# (index, target)``; one call is one epoch, so batches are fresh every epoch.
+
+
+class ClassBalancedBatches:
+    """``P`` classes times ``K`` samples per batch, for in-batch losses.
+
+    Classes with at least two samples are visited in random order, each
+    equally often; within a class, samples are taken in a random cyclic
+    order, so every sample is used about equally often. An epoch has about
+    ``len(y)`` samples. A class with fewer than ``K`` samples repeats some
+    of them in a batch. Targets are the class codes of the rows.
+    """
+
+    def __init__(self, batch_size, samples_per_class):
+        self.batch_size = batch_size
+        self.samples_per_class = samples_per_class
+
+    def __call__(self, y, rng):
+        n = len(y)
+        counts = np.bincount(y)
+        eligible = np.flatnonzero(counts >= 2)
+        n_classes = len(eligible)
+        k = min(self.samples_per_class, self.batch_size // 2)
+        p = min(max(2, self.batch_size // k), n_classes)
+        k = max(2, self.batch_size // p)
+        n_batches = max(1, round(n / (p * k)))
+        # Class sequence: concatenated random permutations of the classes.
+        n_slots = n_batches * p
+        reps = -(-n_slots // n_classes)
+        perms = np.argsort(rng.random((reps, n_classes)), axis=1).ravel()[:n_slots]
+        classes = eligible[perms]
+        # The j-th visit of a class takes its members j*k ... j*k + k - 1 in a
+        # per-epoch random cyclic order.
+        visit_order = np.argsort(classes, kind="stable")
+        first_visit = np.searchsorted(classes[visit_order], classes[visit_order])
+        visit = np.empty(n_slots, dtype=np.intp)
+        visit[visit_order] = np.arange(n_slots) - first_visit
+        shuffled = rng.permutation(n)
+        members = shuffled[np.argsort(y[shuffled], kind="stable")]
+        starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
+        offset = (visit[:, None] * k + np.arange(k)) % counts[classes][:, None]
+        index = members[starts[classes][:, None] + offset].reshape(n_batches, p * k)
+        for batch in index:
+            yield batch, y[batch]
+
+
+class RandomPairBatches:
+    """Isolated random pairs, half same-class, ``batch_size // 2`` per batch.
+
+    Pairs come from :func:`~sklearn_siamese.sampling.make_pair_indices`; an
+    epoch has ``len(y) // 2`` pairs, so it embeds about ``len(y)`` samples.
+    Targets are 1 for same-class pairs and 0 otherwise.
+    """
+
+    def __init__(self, batch_size, pos_fraction=0.5):
+        self.batch_size = batch_size
+        self.pos_fraction = pos_fraction
+
+    def __call__(self, y, rng):
+        from .sampling import make_pair_indices
+
+        n_pairs = max(1, len(y) // 2)
+        pairs, labels = make_pair_indices(
+            y, n_pairs, pos_fraction=self.pos_fraction, random_state=_seed(rng)
+        )
+        labels = labels.astype(np.float32)
+        step = max(1, self.batch_size // 2)
+        for start in range(0, n_pairs, step):
+            yield pairs[start : start + step], labels[start : start + step]
+
+
+class RandomTripletBatches:
+    """Isolated random triplets, ``batch_size // 3`` per batch.
+
+    Triplets come from :func:`~sklearn_siamese.sampling.make_triplet_indices`;
+    an epoch has ``len(y) // 3`` triplets. There is no target.
+    """
+
+    def __init__(self, batch_size):
+        self.batch_size = batch_size
+
+    def __call__(self, y, rng):
+        from .sampling import make_triplet_indices
+
+        n = max(1, len(y) // 3)
+        triplets = make_triplet_indices(y, n, random_state=_seed(rng))
+        step = max(1, self.batch_size // 3)
+        for start in range(0, n, step):
+            yield triplets[start : start + step], None
+
+
+class ShuffledBatches:
+    """Rows in a random order, ``batch_size`` per batch, with their targets.
+
+    For data that already are pairs (``PairClassifier``).
+    """
+
+    def __init__(self, batch_size):
+        self.batch_size = batch_size
+
+    def __call__(self, y, rng):
+        order = rng.permutation(len(y))
+        for start in range(0, len(y), self.batch_size):
+            batch = order[start : start + self.batch_size]
+            yield batch, y[batch]
+
+
+def _seed(rng):
+    return int(rng.integers(np.iinfo(np.int32).max))
+
+
+class _Epoch:
+    """Re-iterable batches: every ``iter()`` runs the plan for a new epoch."""
+
+    def __init__(self, data, plan, rng=None, seed=None, transform=None):
+        self.data = data
+        self.plan = plan
+        self.rng = rng
+        self.seed = seed
+        self.transform = transform
+
+    def __iter__(self):
+        # Validation re-creates its generator so that every epoch is scored
+        # on the same batches; training keeps drawing from the net's one.
+        rng = self.rng if self.rng is not None else np.random.default_rng(self.seed)
+        for index, target in self.plan(self.data.y, rng):
+            X = self.data.take(index)
+            if self.transform is not None:
+                X = self.transform(X)
+            yield X, None if target is None else torch.from_numpy(np.asarray(target))
+
+
+class _Sequential:
+    """Consecutive slices of the data, for inference."""
+
+    def __init__(self, data, batch_size):
+        self.data = data
+        self.batch_size = batch_size
+
+    def __iter__(self):
+        for start in range(0, len(self.data), self.batch_size):
+            yield self.data.take(slice(start, start + self.batch_size)), None
+
+    def __len__(self):
+        return math.ceil(len(self.data) / self.batch_size)
+
+
+class StratifiedHoldout:
+    """skorch ``train_split``: hold out a stratified fraction of the rows.
+
+    Classes with a single sample stay in the training part.
+    """
+
+    def __init__(self, fraction, seed):
+        self.fraction = fraction
+        self.seed = seed
+
+    def __call__(self, dataset, y=None, **fit_params):
+        rng = np.random.default_rng(self.seed)
+        codes = dataset.y
+        order = rng.permutation(len(codes))
+        order = order[np.argsort(codes[order], kind="stable")]
+        counts = np.bincount(codes)
+        starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
+        rank = np.arange(len(codes)) - np.repeat(starts, counts)
+        n_valid = np.floor(counts * self.fraction + rng.random(len(counts)))
+        n_valid = np.where(counts >= 4, np.maximum(n_valid, 2), 0)
+        in_valid = rank < np.repeat(n_valid, counts)
+        return dataset.subset(np.sort(order[~in_valid])), dataset.subset(
+            np.sort(order[in_valid])
+        )
+
+
+class SiameseNet(NeuralNet):
+    """skorch ``NeuralNet`` that trains a siamese network on index batches.
+
+    Parameters
+    ----------
+    module : torch.nn.Module
+        Usually a :class:`~sklearn_siamese.modules.SiameseNetwork`.
+    criterion : torch.nn.Module
+        Called as ``criterion(output, target)``; see
+        :mod:`sklearn_siamese.losses`.
+    batch_plan : callable
+        ``plan(y, rng)`` yielding ``(index, target)`` per batch of an epoch.
+    seed : int, default=0
+        Seeds the generator of the batch plan.
+    augment : callable, default=None
+        Applied to each training batch (on the device) before the forward
+        pass; never at validation or inference.
+    predict_batch_size : int, default=1024
+        Rows per forward pass at inference.
+    **kwargs
+        Passed to :class:`skorch.NeuralNet`.
+    """
+
+    def __init__(
+        self,
+        module,
+        criterion,
+        *,
+        batch_plan,
+        seed=0,
+        augment=None,
+        predict_batch_size=1024,
+        **kwargs,
+    ):
+        super().__init__(module, criterion, **kwargs)
+        self.batch_plan = batch_plan
+        self.seed = seed
+        self.augment = augment
+        self.predict_batch_size = predict_batch_size
+
+    def initialize_module(self):
+        self.batch_rng_ = np.random.default_rng(self.seed)
+        return super().initialize_module()
+
+    def get_iterator(self, dataset, training=False):
+        if dataset.y is None:
+            return _Sequential(dataset, self.predict_batch_size)
+        if training:
+            return _Epoch(dataset, self.batch_plan, rng=self.batch_rng_,
+                          transform=self.augment)
+        return _Epoch(dataset, self.batch_plan, seed=self.seed)
+
+    def infer(self, x, **fit_params):
+        x = to_tensor(x, device=self.device)
+        if isinstance(x, (tuple, list)):
+            return self.module_(*x, **fit_params)
+        return self.module_(x, **fit_params)
+
+    def get_loss(self, y_pred, y_true, X=None, training=False):
+        if y_true is not None:
+            y_true = to_tensor(y_true, device=self.device)
+        loss = self.criterion_(y_pred, y_true)
+        if training and not torch.isfinite(loss):
+            raise ValueError(
+                f"The training loss diverged (it became {loss.item()}); "
+                f"lower the learning rate (lr={self.lr}) or check X for "
+                "extreme values."
+            )
+        return loss

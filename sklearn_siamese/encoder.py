@@ -1,0 +1,426 @@
+"""SiameseEncoder: a supervised transformer trained as a siamese network."""
+
+import numbers
+
+import numpy as np
+import scipy.sparse as sp
+import torch
+from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
+from sklearn.neighbors import NearestNeighbors
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from ._base import SHARED_CONSTRAINTS, _Base, as_tensor_data
+from ._compat import Interval, StrOptions, _fit_context
+from ._net import (
+    ClassBalancedBatches,
+    RandomPairBatches,
+    RandomTripletBatches,
+    TensorData,
+)
+from .augment import RandomAffine
+from .distances import get_distance
+from .losses import get_loss
+from .modules import SiameseNetwork
+
+__all__ = ["SiameseEncoder"]
+
+
+class SiameseEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _Base):
+    """Learn an embedding in which samples of the same class are close.
+
+    A siamese network: one branch network with shared weights embeds every
+    sample, and a metric-learning loss pulls same-class samples together
+    and pushes different-class samples at least ``margin`` apart. Training
+    draws fresh batches *by index* every epoch (class-balanced batches of
+    ``P`` classes times ``samples_per_class`` samples by default, whose
+    loss runs over every pair or triplet in the batch) and gathers the rows
+    of a batch in one operation; pairs are never materialised.
+
+    ``transform`` returns the embeddings, for any downstream estimator
+    (``KNeighborsClassifier``, clustering, a linear model); they also work
+    for classes never seen in training (one-shot learning, verification).
+
+    Parameters
+    ----------
+    module : {"auto", "mlp", "conv", "koch"}, torch.nn.Module class or instance, \
+            default="auto"
+        The branch network. ``"auto"`` is ``"mlp"`` for 2-D input and
+        ``"conv"`` for images. Built-in branches are sized from the input
+        and take ``embedding_dim``; a module class is instantiated with its
+        ``module__*`` parameters only and its output size is the embedding
+        size; an instance is copied and trained from its current weights.
+        See :mod:`sklearn_siamese.modules`.
+    loss : {"contrastive", "triplet", "prototypical"} or torch.nn.Module, \
+            default="contrastive"
+        ``"contrastive"`` (Hadsell et al. 2006) over all in-batch pairs,
+        ``"triplet"`` with ``mining``, or ``"prototypical"`` (Snell et al.
+        2017), which trains directly for nearest-prototype few-shot
+        classification. See :mod:`sklearn_siamese.losses`.
+    margin : float, default=1.0
+        Margin of the contrastive and triplet losses, in units of
+        ``distance``. With ``normalize=True`` and the Euclidean distance,
+        embeddings lie on the unit sphere and distances are at most 2.
+    distance : {"euclidean", "cosine", "manhattan"}, default="euclidean"
+        Distance between embeddings in the loss and in :meth:`score`.
+    mining : {"all", "hard", "semihard"}, default="all"
+        In-batch triplets used by ``loss="triplet"``.
+    sampling : {"batch", "random"}, default="batch"
+        ``"batch"``: class-balanced batches, loss over all in-batch pairs or
+        triplets. ``"random"``: isolated random pairs (half same-class, as
+        :class:`~sklearn_siamese.PairSampler` makes them) or triplets, the
+        classic siamese scheme.
+    samples_per_class : int, default=4
+        ``K``, samples of each class in a ``"batch"`` batch; the batch holds
+        ``batch_size // K`` classes.
+    embedding_dim : int, default=64
+        Size of the embedding of the built-in branches.
+    normalize : bool, default=True
+        L2-normalise embeddings (they lie on the unit sphere).
+    augment : bool, default=False
+        For images, apply a small random affine distortion to training
+        batches (rotation up to 10 degrees, shift up to 10%, scale 0.9 to
+        1.1, shear up to 0.1), seeded by ``random_state``. Never applied by
+        :meth:`transform`.
+    max_epochs : int or "auto", default="auto"
+        Training epochs; an epoch embeds about ``n_samples`` samples.
+        ``"auto"`` aims at 2000 optimiser steps, between 5 and 100 epochs.
+    batch_size : int, default=128
+        Samples embedded per optimiser step.
+    lr : float, default=1e-3
+        Learning rate.
+    optimizer : torch.optim.Optimizer class, default=torch.optim.Adam
+        Optimiser; its other parameters are set with ``optimizer__*``.
+    weight_decay : float, default=0.0
+        L2 penalty passed to the optimiser.
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the samples (stratified), stop
+        when the validation loss has not improved for ``n_iter_no_change``
+        epochs, and keep the best weights.
+    validation_fraction : float, default=0.1
+        Held-out fraction when ``early_stopping=True``.
+    n_iter_no_change : int, default=5
+        Patience of early stopping, in epochs.
+    device : "auto", str or torch.device, default="auto"
+        ``"auto"`` trains on CUDA when available. Results always come back
+        as NumPy arrays on the CPU.
+    callbacks : list of skorch callbacks, default=None
+        Extra skorch callbacks (e.g. ``skorch.callbacks.LRScheduler``).
+    random_state : int, RandomState instance or None, default=None
+        Seeds weight initialisation, batches, dropout and augmentation;
+        an int makes CPU fits repeatable bit for bit.
+    verbose : int, default=0
+        Print a table of per-epoch losses when positive.
+    **kwargs
+        ``module__*`` parameters of the branch (e.g.
+        ``module__hidden_layer_sizes=(256,)``) and ``optimizer__*``
+        parameters (e.g. ``optimizer__momentum=0.9``).
+
+    Attributes
+    ----------
+    net_ : skorch.NeuralNet
+        The fitted training loop; ``net_.module_`` is the
+        :class:`~sklearn_siamese.modules.SiameseNetwork`.
+    history_ : skorch.History
+        Per-epoch training (and validation) losses.
+    device_ : str
+        The device trained on.
+    input_shape_ : tuple of int
+        Shape of one sample seen in ``fit``.
+    n_features_in_ : int
+        Number of features (``X.shape[1]``) seen in ``fit``.
+    feature_names_in_ : ndarray of str
+        Column names of a DataFrame ``X``.
+
+    See Also
+    --------
+    PairClassifier : "Same or different?" on pairs of samples.
+    PairSampler : Balanced pairs from labelled samples.
+    sklearn.neighbors.NeighborhoodComponentsAnalysis : Linear metric learning.
+
+    References
+    ----------
+    .. [1] R. Hadsell, S. Chopra, Y. LeCun, "Dimensionality Reduction by
+       Learning an Invariant Mapping", CVPR 2006.
+    .. [2] G. Koch, R. Zemel, R. Salakhutdinov, "Siamese Neural Networks for
+       One-shot Image Recognition", ICML Deep Learning Workshop, 2015.
+    .. [3] F. Schroff, D. Kalenichenko, J. Philbin, "FaceNet: A Unified
+       Embedding for Face Recognition and Clustering", CVPR 2015.
+    .. [4] J. Snell, K. Swersky, R. Zemel, "Prototypical Networks for
+       Few-shot Learning", NeurIPS 2017.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from sklearn_siamese import SiameseEncoder
+    >>> X, y = load_digits(return_X_y=True)
+    >>> encoder = SiameseEncoder(max_epochs=2, random_state=0).fit(X / 16, y)
+    >>> encoder.transform(X[:3] / 16).shape
+    (3, 64)
+    """
+
+    _parameter_constraints = {
+        **SHARED_CONSTRAINTS,
+        "loss": [StrOptions({"contrastive", "triplet", "prototypical"}), torch.nn.Module],
+        "mining": [StrOptions({"all", "hard", "semihard"})],
+        "sampling": [StrOptions({"batch", "random"})],
+        "samples_per_class": [Interval(numbers.Integral, 2, None, closed="left")],
+        "augment": ["boolean"],
+    }
+
+    def __init__(
+        self,
+        module="auto",
+        *,
+        loss="contrastive",
+        margin=1.0,
+        distance="euclidean",
+        mining="all",
+        sampling="batch",
+        samples_per_class=4,
+        embedding_dim=64,
+        normalize=True,
+        augment=False,
+        max_epochs="auto",
+        batch_size=128,
+        lr=1e-3,
+        optimizer=torch.optim.Adam,
+        weight_decay=0.0,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=5,
+        device="auto",
+        callbacks=None,
+        random_state=None,
+        verbose=0,
+        **kwargs,
+    ):
+        self.module = module
+        self.loss = loss
+        self.margin = margin
+        self.distance = distance
+        self.mining = mining
+        self.sampling = sampling
+        self.samples_per_class = samples_per_class
+        self.embedding_dim = embedding_dim
+        self.normalize = normalize
+        self.augment = augment
+        self.max_epochs = max_epochs
+        self.batch_size = batch_size
+        self.lr = lr
+        self.optimizer = optimizer
+        self.weight_decay = weight_decay
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.device = device
+        self.callbacks = callbacks
+        self.random_state = random_state
+        self.verbose = verbose
+        self._set_prefixed(kwargs)
+
+    # -- fitting -----------------------------------------------------------
+
+    def _check_X_y(self, X, y, reset):
+        X, y = validate_data(
+            self,
+            X,
+            y,
+            accept_sparse="csr",
+            allow_nd=True,
+            dtype=[np.float32, np.float64],
+            ensure_min_samples=2,
+            reset=reset,
+        )
+        if not reset:
+            self._check_sample_shape(X)
+        check_classification_targets(y)
+        classes, codes = np.unique(y, return_inverse=True)
+        counts = np.bincount(codes)
+        n_eligible = int(np.sum(counts >= 2))
+        if n_eligible < 2:
+            raise ValueError(
+                f"{type(self).__name__} needs at least 2 classes with 2 or more "
+                "samples each, to form same-class and different-class pairs; y "
+                f"has {len(classes)} class(es), {n_eligible} of them with 2 or "
+                "more samples."
+            )
+        return X, codes
+
+    def _check_sample_shape(self, X):
+        if X.shape[1:] != self.input_shape_:
+            raise ValueError(
+                f"X has samples of shape {X.shape[1:]}, but "
+                f"{type(self).__name__} was fitted on samples of shape "
+                f"{self.input_shape_}."
+            )
+
+    def _batch_plan(self):
+        if self.sampling == "batch":
+            return ClassBalancedBatches(self.batch_size, self.samples_per_class)
+        if self.loss == "prototypical":
+            raise ValueError(
+                "loss='prototypical' needs class-balanced batches; use "
+                "sampling='batch' instead of sampling='random'."
+            )
+        if self.loss == "triplet":
+            return RandomTripletBatches(self.batch_size)
+        return RandomPairBatches(self.batch_size)
+
+    def _initialize(self, X):
+        if self.augment and X.ndim < 3:
+            raise ValueError(
+                "augment=True distorts images; X must be of shape (n_samples, "
+                f"H, W) or (n_samples, C, H, W), got {X.ndim}-D input."
+            )
+        if sp.issparse(X) and self.module in ("conv", "koch"):
+            raise ValueError(
+                f"module={self.module!r} needs dense image input; sparse X works "
+                "with module='mlp' or a module of your own."
+            )
+        self.input_shape_ = tuple(X.shape[1:])
+        criterion = get_loss(
+            self.loss, distance=self.distance, margin=self.margin, mining=self.mining
+        )
+
+        def module():
+            return SiameseNetwork(
+                self._build_branch(self.input_shape_), normalize=self.normalize
+            )
+
+        self._initialize_net(
+            module, criterion, self._batch_plan(), valid=self.early_stopping
+        )
+        self.net_.augment = RandomAffine() if self.augment else None
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y):
+        """Train the siamese network on labelled samples.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features), \
+                (n_samples, H, W) or (n_samples, C, H, W)
+            Training samples: tabular rows (dense or sparse, e.g. TF-IDF) or
+            images.
+        y : array-like of shape (n_samples,)
+            Class labels of any kind (ints, strings). At least two classes
+            need two or more samples each.
+
+        Returns
+        -------
+        self : SiameseEncoder
+            The fitted encoder.
+        """
+        X, codes = self._check_X_y(X, y, reset=True)
+        self._initialize(X)
+        data = TensorData(as_tensor_data(X), codes)
+        n_batches = max(1, round(len(codes) / self.batch_size))
+        self._train(data, self._max_epochs(n_batches))
+        self._n_features_out = self._output_size(data)
+        return self
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y):
+        """Train for one more epoch on ``(X, y)``, initialising if needed.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features), \
+                (n_samples, H, W) or (n_samples, C, H, W)
+            Training samples, shaped as in the first call.
+        y : array-like of shape (n_samples,)
+            Class labels; they may differ from call to call.
+
+        Returns
+        -------
+        self : SiameseEncoder
+            The encoder, trained one epoch further.
+        """
+        first = not hasattr(self, "net_")
+        X, codes = self._check_X_y(X, y, reset=first)
+        if first:
+            self._initialize(X)
+        data = TensorData(as_tensor_data(X), codes)
+        self._train(data, 1)
+        self._n_features_out = self._output_size(data)
+        return self
+
+    def _output_size(self, data):
+        out = self._forward(TensorData(data.subset(np.arange(1)).X))
+        if out.ndim != 2:
+            raise ValueError(
+                "The branch network must return embeddings of shape (n_samples, "
+                f"n_dims); it returned shape {tuple(out.shape)}."
+            )
+        return out.shape[1]
+
+    # -- inference ---------------------------------------------------------
+
+    def transform(self, X):
+        """Embed samples.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features), \
+                (n_samples, H, W) or (n_samples, C, H, W)
+            Samples shaped like the training samples.
+
+        Returns
+        -------
+        X_new : ndarray of shape (n_samples, n_dims), dtype float32
+            The embeddings, on the CPU.
+        """
+        check_is_fitted(self)
+        X = validate_data(
+            self,
+            X,
+            accept_sparse="csr",
+            allow_nd=True,
+            dtype=[np.float32, np.float64],
+            reset=False,
+        )
+        self._check_sample_shape(X)
+        return self._forward(TensorData(as_tensor_data(X))).numpy()
+
+    def score(self, X, y):
+        """Leave-one-out 1-nearest-neighbour accuracy in embedding space.
+
+        Each sample is labelled by its nearest other sample (by
+        ``distance``); the score is the fraction labelled correctly, i.e.
+        precision@1 of retrieval. It needs no downstream model, so
+        ``GridSearchCV`` can tune the encoder without a ``scoring``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, ...)
+            At least two samples.
+        y : array-like of shape (n_samples,)
+            Their class labels.
+
+        Returns
+        -------
+        score : float
+            Leave-one-out 1-NN accuracy, in ``[0, 1]``.
+        """
+        embeddings = self.transform(X)
+        y = np.asarray(y)
+        if len(y) != len(embeddings):
+            raise ValueError(
+                f"X and y have inconsistent numbers of samples: {len(embeddings)} "
+                f"and {len(y)}."
+            )
+        if len(y) < 2:
+            raise ValueError("score needs at least 2 samples.")
+        # kneighbors() without X leaves each sample out of its own neighbours.
+        nn = NearestNeighbors(n_neighbors=1, metric=get_distance(self.distance).metric)
+        neighbors = nn.fit(embeddings).kneighbors(return_distance=False)
+        return float(np.mean(y[neighbors[:, 0]] == y))
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.required = True
+        tags.input_tags.sparse = True
+        tags.input_tags.three_d_array = True
+        tags.transformer_tags.preserves_dtype = ["float32"]
+        return tags
