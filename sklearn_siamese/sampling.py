@@ -1,0 +1,993 @@
+"""Balanced pairs and triplets drawn, by index, from labelled samples.
+
+The functions :func:`make_pair_indices` and :func:`make_triplet_indices` are the
+vectorized core: they return *row indices* into the data, never copies of it,
+so an estimator can draw fresh pairs every epoch and gather each batch on the
+fly. :class:`PairSampler` and :class:`TripletSampler` wrap them in the
+imbalanced-learn sampler protocol (``fit_resample(X, y)``) so that pairs can be
+built inside an ``imblearn.pipeline.Pipeline``.
+"""
+
+# SPDX-License-Identifier: BSD-3-Clause
+
+from dataclasses import dataclass, fields
+from math import ceil, floor
+from numbers import Integral, Real
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator
+from sklearn.utils import InputTags, Tags, check_random_state
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
+
+from ._compat import (
+    Interval,
+    StrOptions,
+    _check_feature_names_in,
+    _fit_context,
+    validate_params,
+)
+
+__all__ = [
+    "PairSampler",
+    "TripletSampler",
+    "make_pair_indices",
+    "make_triplet_indices",
+]
+
+
+# ---------------------------------------------------------------------------
+# Small helpers
+# ---------------------------------------------------------------------------
+
+
+def _check_random_state(random_state):
+    """Return a random generator; a numpy ``Generator`` is used as is.
+
+    Everything downstream only calls ``rng.random`` and ``rng.permutation``,
+    which ``RandomState`` and ``Generator`` both provide.
+    """
+    if isinstance(random_state, np.random.Generator):
+        return random_state
+    return check_random_state(random_state)
+
+
+def _reject_bool(value, name, owner, allowed):
+    """Reject ``True``/``False`` where a count is expected.
+
+    ``bool`` is a subclass of ``int``, so scikit-learn's ``Interval(Integral)``
+    constraint accepts it; ``n_pairs=True`` is almost surely a mistake.
+    """
+    if isinstance(value, (bool, np.bool_)):
+        raise ValueError(
+            f"The '{name}' parameter of {owner} must be {allowed}. "
+            f"Got {value!r} instead."
+        )
+
+
+def _uniform_below(rng, high):
+    """Uniform integers in ``[0, high)``, one per entry of ``high`` (all >= 1).
+
+    Vectorized over per-row bounds; works with both ``RandomState`` and
+    ``Generator`` because it only needs ``rng.random``.
+    """
+    high = np.asarray(high, dtype=np.intp)
+    draws = (rng.random(high.shape) * high).astype(np.intp)
+    # random() < 1 keeps draws below high in exact arithmetic; the minimum
+    # guards against rounding for very large bounds.
+    return np.minimum(draws, high - 1)
+
+
+def _encode_labels(y):
+    """Check labels and encode them as integers in ``[0, n_classes)``.
+
+    Returns ``classes, y_encoded, counts``. Any hashable, mutually comparable
+    labels are accepted (ints, floats, strings, objects); missing labels (NaN
+    or None) and empty ``y`` are rejected.
+    """
+    y = column_or_1d(y, input_name="y")
+    if y.shape[0] == 0:
+        raise ValueError(
+            "y is empty; pairs and triplets are drawn from labelled samples, "
+            "so pass at least 2 labels."
+        )
+    if y.dtype.kind in "fc":
+        missing = np.isnan(y)
+    elif y.dtype == object:
+        # x != x is True only for NaN-like values
+        missing = np.asarray(y != y, dtype=bool) | np.equal(y, None)
+    else:
+        missing = None
+    if missing is not None and missing.any():
+        raise ValueError(
+            f"y contains {int(missing.sum())} missing label(s) (NaN or None), "
+            f"first at position {int(np.argmax(missing))}; drop those samples "
+            "or give them a class label."
+        )
+    try:
+        classes, y_encoded = np.unique(y, return_inverse=True)
+    except TypeError as exc:
+        raise TypeError(
+            "y mixes label types that cannot be compared with each other "
+            "(for example str and int); convert the labels to one type first, "
+            "e.g. np.asarray(y, dtype=str)."
+        ) from exc
+    y_encoded = y_encoded.reshape(-1)
+    counts = np.bincount(y_encoded, minlength=classes.shape[0])
+    return classes, y_encoded, counts
+
+
+def _class_layout(y_encoded, counts):
+    """Sample indices grouped by class, and where each class starts.
+
+    ``order[offsets[c] + k]`` is the k-th sample of class ``c`` (in the order
+    of appearance in ``y``).
+    """
+    order = np.argsort(y_encoded, kind="stable")
+    offsets = np.cumsum(counts) - counts
+    return order, offsets
+
+
+def _n_positive(n_pairs, pos_fraction):
+    """``pos_fraction * n_pairs`` rounded to the nearest int, halves up."""
+    return min(int(floor(pos_fraction * n_pairs + 0.5)), n_pairs)
+
+
+def _draw_pairs(y_encoded, counts, n_pairs, pos_fraction, rng):
+    """Vectorized core of :func:`make_pair_indices`, on encoded labels."""
+    n_classes = counts.shape[0]
+    n_pos = _n_positive(n_pairs, pos_fraction)
+    n_neg = n_pairs - n_pos
+    eligible = np.flatnonzero(counts >= 2)
+
+    if n_neg > 0 and n_classes < 2:
+        raise ValueError(
+            f"y has {n_classes} class(es); different-class pairs need at least "
+            "2 classes. Pass labels of at least 2 classes, or pos_fraction=1.0 "
+            "to build same-class pairs only."
+        )
+    if n_pos > 0 and eligible.shape[0] == 0:
+        raise ValueError(
+            f"pos_fraction={pos_fraction!r} requests {n_pos} same-class pair(s) "
+            "but no class in y has at least 2 samples. Pass pos_fraction=0.0 "
+            "to build different-class pairs only, or add samples so that a "
+            "class has at least 2."
+        )
+
+    order, offsets = _class_layout(y_encoded, counts)
+
+    # Same-class pairs: classes exactly balanced over the eligible ones (a
+    # permutation repeated cyclically, so counts differ by at most one); the
+    # second member is drawn among the other count - 1 members and shifted
+    # past the first, so a sample is never paired with itself.
+    pos_class = np.resize(rng.permutation(eligible), n_pos)
+    pos_count = counts[pos_class]
+    first = _uniform_below(rng, pos_count)
+    second = _uniform_below(rng, pos_count - 1)
+    second += second >= first
+    pos_start = offsets[pos_class]
+    positives = np.column_stack((order[pos_start + first], order[pos_start + second]))
+
+    # Different-class pairs: class a balanced over all classes, class b
+    # uniform among the n_classes - 1 others (drawn below n_classes - 1 and
+    # shifted past a), then one random member of each; the order within the
+    # pair is randomised so that both positions see every class equally.
+    class_a = np.resize(rng.permutation(n_classes), n_neg)
+    class_b = (
+        class_a + 1 + _uniform_below(rng, np.full(n_neg, n_classes - 1))
+    ) % n_classes
+    member_a = order[offsets[class_a] + _uniform_below(rng, counts[class_a])]
+    member_b = order[offsets[class_b] + _uniform_below(rng, counts[class_b])]
+    swap = rng.random(n_neg) < 0.5
+    negatives = np.column_stack(
+        (np.where(swap, member_b, member_a), np.where(swap, member_a, member_b))
+    )
+
+    pair_indices = np.concatenate((positives, negatives)).astype(np.intp, copy=False)
+    pair_labels = np.concatenate(
+        (np.ones(n_pos, dtype=np.int64), np.zeros(n_neg, dtype=np.int64))
+    )
+    shuffle = rng.permutation(n_pairs)
+    return pair_indices[shuffle], pair_labels[shuffle]
+
+
+def _adjacent_pairs(y_encoded, counts, classes, rng):
+    """All pairs of the Keras ``create_pairs`` scheme, vectorized.
+
+    For each class ``d`` (sorted order) and each position ``i < n`` with
+    ``n = min(class counts) - 1``: the same-class pair ``(c_d[i], c_d[i + 1])``
+    then the different-class pair ``(c_d[i], c_dn[i])`` with
+    ``dn = (d + inc) % n_classes`` and ``inc`` uniform in
+    ``1 .. n_classes - 1``; ``c_d`` lists the samples of class ``d`` in the
+    order they appear in ``y``.
+    """
+    n_classes = counts.shape[0]
+    if n_classes < 2:
+        raise ValueError(f"y has {n_classes} class(es); pairs need at least 2 classes.")
+    n = int(counts.min()) - 1
+    if n < 1:
+        smallest = classes[int(np.argmin(counts))]
+        if isinstance(smallest, np.generic):
+            smallest = smallest.item()  # 'z' rather than np.str_('z')
+        raise ValueError(
+            "strategy='adjacent' pairs sample i with sample i + 1 of every "
+            "class, so every class needs at least 2 samples; class "
+            f"{smallest!r} has 1. Use strategy='random', which handles "
+            "single-sample classes."
+        )
+    order, offsets = _class_layout(y_encoded, counts)
+    position = np.arange(n)
+    start = offsets[:, np.newaxis] + position  # (n_classes, n)
+    anchor = order[start]
+    neighbour = order[start + 1]
+    inc = 1 + _uniform_below(rng, np.full((n_classes, n), n_classes - 1))
+    other_class = (np.arange(n_classes)[:, np.newaxis] + inc) % n_classes
+    other = order[offsets[other_class] + position]
+    # (n_classes, n, [same, different], [first, second]), Keras' order.
+    pairs = np.stack(
+        (np.stack((anchor, neighbour), axis=-1), np.stack((anchor, other), axis=-1)),
+        axis=2,
+    )
+    pair_indices = pairs.reshape(-1, 2).astype(np.intp, copy=False)
+    pair_labels = np.tile(np.array([1, 0], dtype=np.int64), n_classes * n)
+    return pair_indices, pair_labels
+
+
+def _draw_triplets(y_encoded, counts, n_triplets, rng):
+    """Vectorized core of :func:`make_triplet_indices`, on encoded labels."""
+    n_classes = counts.shape[0]
+    eligible = np.flatnonzero(counts >= 2)
+    if n_classes < 2:
+        raise ValueError(
+            f"y has {n_classes} class(es); triplets need at least 2 classes "
+            "(the negative comes from a class other than the anchor's)."
+        )
+    if eligible.shape[0] == 0:
+        raise ValueError(
+            "No class in y has at least 2 samples; a triplet needs an anchor "
+            "and a distinct positive of the same class. Add samples so that "
+            "a class has at least 2."
+        )
+    order, offsets = _class_layout(y_encoded, counts)
+
+    anchor_class = np.resize(rng.permutation(eligible), n_triplets)
+    count = counts[anchor_class]
+    anchor = _uniform_below(rng, count)
+    positive = _uniform_below(rng, count - 1)
+    positive += positive >= anchor
+    start = offsets[anchor_class]
+    negative_class = (
+        anchor_class + 1 + _uniform_below(rng, np.full(n_triplets, n_classes - 1))
+    ) % n_classes
+    negative = order[
+        offsets[negative_class] + _uniform_below(rng, counts[negative_class])
+    ]
+    triplets = np.column_stack(
+        (order[start + anchor], order[start + positive], negative)
+    ).astype(np.intp, copy=False)
+    return triplets[rng.permutation(n_triplets)]
+
+
+def _gather(X, indices, *, layout="3d"):
+    """Gather rows of ``X`` for an index array, without a Python loop.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, *sample_shape) or sparse matrix
+        Samples. Sparse input must support row indexing (CSR is fastest).
+
+    indices : ndarray of int of shape (n,) or (n, k)
+        Row indices; ``k`` is 2 for pairs and 3 for triplets.
+
+    layout : {"3d", "2d"}, default="3d"
+        For 2-D ``indices``: ``"3d"`` returns shape ``(n, k, *sample_shape)``;
+        ``"2d"`` concatenates the ``k`` rows side by side into shape
+        ``(n, k * n_features)`` (``X`` must then be 2-D). Ignored for 1-D
+        ``indices``, which return ``X[indices]``.
+
+    Returns
+    -------
+    gathered : ndarray or sparse matrix
+        Dense output is a fresh C-contiguous array of ``X``'s dtype; sparse
+        output is CSR (only with 1-D ``indices`` or ``layout="2d"``).
+    """
+    indices = np.asarray(indices)
+    if sp.issparse(X):
+        if indices.ndim == 1:
+            return X[indices]
+        if layout != "2d":
+            raise TypeError(
+                "Sparse X cannot be stacked into a 3-D array of pairs or "
+                "triplets; use layout='2d' (rows [x1 | x2], which stay sparse) "
+                "or densify X with X.toarray()."
+            )
+        blocks = [X[indices[:, k]] for k in range(indices.shape[1])]
+        return sp.hstack(blocks, format="csr", dtype=X.dtype)
+
+    X = np.asarray(X)
+    # One flat gather into a fresh contiguous array; the reshapes are free.
+    gathered = np.take(X, indices.reshape(-1), axis=0)
+    if indices.ndim == 1:
+        return gathered
+    if layout == "2d":
+        if X.ndim != 2:
+            raise ValueError(
+                "layout='2d' needs 2-D X of shape (n_samples, n_features); got "
+                f"X with shape {X.shape}. Use layout='3d' for images, or "
+                "reshape X to 2-D first."
+            )
+        return gathered.reshape(indices.shape[0], -1)
+    return gathered.reshape(indices.shape + X.shape[1:])
+
+
+# ---------------------------------------------------------------------------
+# Index-level API
+# ---------------------------------------------------------------------------
+
+
+@validate_params(
+    {
+        "y": ["array-like"],
+        "n_pairs": [Interval(Integral, 1, None, closed="left")],
+        "pos_fraction": [Interval(Real, 0, 1, closed="both")],
+        "random_state": ["random_state", np.random.Generator],
+    },
+    prefer_skip_nested_validation=True,
+)
+def make_pair_indices(y, n_pairs, *, pos_fraction=0.5, random_state=None):
+    """Draw balanced same-class and different-class pairs of sample indices.
+
+    The pairs are index pairs into ``y`` (and so into the rows of the matching
+    ``X``); no data is copied. Everything is vectorized: the cost is
+    ``O(n_samples log n_samples + n_pairs)``.
+
+    - ``round(pos_fraction * n_pairs)`` pairs (halves rounded up) are
+      *same-class* pairs (label 1). Their classes are spread exactly evenly
+      over the classes that have at least 2 samples (counts differ by at most
+      one), and the two members are always distinct samples.
+    - The other pairs are *different-class* pairs (label 0): a first class
+      spread evenly over all classes, a second class uniform among the other
+      classes, then a uniformly drawn member of each; the order of the two
+      members is random.
+    - The pairs are returned in random order.
+
+    Classes with a single sample only appear in different-class pairs.
+
+    Parameters
+    ----------
+    y : array-like of shape (n_samples,)
+        Class labels of any hashable, mutually comparable type (ints, floats,
+        strings, objects). Missing labels (NaN or None) are rejected.
+
+    n_pairs : int
+        Number of pairs to draw (at least 1).
+
+    pos_fraction : float, default=0.5
+        Fraction of same-class pairs, in ``[0, 1]``. At least two classes are
+        needed whenever different-class pairs are requested; with
+        ``pos_fraction=1.0`` a single class with at least 2 samples is enough.
+        With ``pos_fraction=0.0`` no class needs 2 samples.
+
+    random_state : int, RandomState instance, numpy Generator or None, \
+            default=None
+        Seeds the draw. Pass an int for the same pairs on every call.
+
+    Returns
+    -------
+    pair_indices : ndarray of shape (n_pairs, 2), dtype=intp
+        Row indices of the two members of each pair.
+
+    pair_labels : ndarray of shape (n_pairs,), dtype=int64
+        1 where both members share a class, 0 otherwise.
+
+    Raises
+    ------
+    ValueError
+        If ``y`` is empty or contains missing labels, if different-class pairs
+        are requested and ``y`` has fewer than 2 classes, or if same-class
+        pairs are requested and no class has at least 2 samples.
+
+    See Also
+    --------
+    make_triplet_indices : Anchor, positive and negative indices.
+    PairSampler : Pairs of samples in the imbalanced-learn sampler protocol.
+
+    References
+    ----------
+    .. [1] R. Hadsell, S. Chopra and Y. LeCun, "Dimensionality Reduction by
+       Learning an Invariant Mapping", CVPR 2006.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_siamese.sampling import make_pair_indices
+    >>> y = np.array(["cat", "cat", "dog", "dog", "dog", "owl"])
+    >>> pairs, same = make_pair_indices(y, 8, random_state=0)
+    >>> pairs.shape, int(same.sum())
+    ((8, 2), 4)
+    >>> bool(np.all((y[pairs[:, 0]] == y[pairs[:, 1]]) == same))
+    True
+    >>> bool(np.any(pairs[:, 0] == pairs[:, 1]))  # never a sample with itself
+    False
+    """
+    _reject_bool(
+        n_pairs, "n_pairs", "make_pair_indices", "an int in the range [1, inf)"
+    )
+    rng = _check_random_state(random_state)
+    _, y_encoded, counts = _encode_labels(y)
+    return _draw_pairs(y_encoded, counts, int(n_pairs), float(pos_fraction), rng)
+
+
+@validate_params(
+    {
+        "y": ["array-like"],
+        "n_triplets": [Interval(Integral, 1, None, closed="left")],
+        "random_state": ["random_state", np.random.Generator],
+    },
+    prefer_skip_nested_validation=True,
+)
+def make_triplet_indices(y, n_triplets, *, random_state=None):
+    """Draw (anchor, positive, negative) triplets of sample indices.
+
+    Anchors are spread exactly evenly over the classes that have at least 2
+    samples (counts differ by at most one); the positive is another sample of
+    the anchor's class (never the anchor itself); the negative is a uniformly
+    drawn sample of a class drawn uniformly among the other classes. Fully
+    vectorized; the triplets are returned in random order.
+
+    Parameters
+    ----------
+    y : array-like of shape (n_samples,)
+        Class labels of any hashable, mutually comparable type. Missing labels
+        (NaN or None) are rejected.
+
+    n_triplets : int
+        Number of triplets to draw (at least 1).
+
+    random_state : int, RandomState instance, numpy Generator or None, \
+            default=None
+        Seeds the draw. Pass an int for the same triplets on every call.
+
+    Returns
+    -------
+    triplet_indices : ndarray of shape (n_triplets, 3), dtype=intp
+        Row indices of anchor, positive and negative, in that column order.
+
+    Raises
+    ------
+    ValueError
+        If ``y`` is empty or contains missing labels, has fewer than 2
+        classes, or has no class with at least 2 samples.
+
+    See Also
+    --------
+    make_pair_indices : Same-class and different-class pairs.
+    TripletSampler : Triplets of samples in the imbalanced-learn sampler
+        protocol.
+
+    References
+    ----------
+    .. [1] F. Schroff, D. Kalenichenko and J. Philbin, "FaceNet: A Unified
+       Embedding for Face Recognition and Clustering", CVPR 2015.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_siamese.sampling import make_triplet_indices
+    >>> y = np.array([0, 0, 0, 1, 1, 2])
+    >>> triplets = make_triplet_indices(y, 4, random_state=0)
+    >>> triplets.shape
+    (4, 3)
+    >>> a, p, n = triplets.T
+    >>> bool(np.all((y[a] == y[p]) & (a != p) & (y[a] != y[n])))
+    True
+    """
+    _reject_bool(
+        n_triplets, "n_triplets", "make_triplet_indices", "an int in the range [1, inf)"
+    )
+    rng = _check_random_state(random_state)
+    _, y_encoded, counts = _encode_labels(y)
+    return _draw_triplets(y_encoded, counts, int(n_triplets), rng)
+
+
+# ---------------------------------------------------------------------------
+# Samplers
+# ---------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _SamplerTags:
+    """Sampler tags, field for field as imbalanced-learn declares them."""
+
+    sample_indices: bool = False
+
+
+@dataclass(slots=True)
+class _InputTags(InputTags):
+    """scikit-learn's input tags plus imbalanced-learn's ``dataframe`` field."""
+
+    dataframe: bool = False
+
+
+@dataclass(slots=True)
+class _Tags(Tags):
+    """scikit-learn's tags plus ``sampler_tags``, as imbalanced-learn reads them.
+
+    imbalanced-learn is not a dependency; carrying the same field lets its
+    ``is_sampler`` and its sampler checks recognise our samplers.
+    """
+
+    sampler_tags: _SamplerTags | None = None
+
+
+def _sampler_tags(base, *, layout):
+    tags = _Tags(
+        **{field.name: getattr(base, field.name) for field in fields(base)},
+        sampler_tags=_SamplerTags(sample_indices=False),
+    )
+    tags.input_tags = _InputTags(
+        **{
+            field.name: getattr(base.input_tags, field.name)
+            for field in fields(base.input_tags)
+        },
+        dataframe=True,
+    )
+    tags.estimator_type = "sampler"
+    tags.target_tags.required = True
+    tags.input_tags.two_d_array = True
+    tags.input_tags.three_d_array = layout == "3d"
+    tags.input_tags.sparse = layout == "2d"
+    return tags
+
+
+def _layout_is_2d(sampler):
+    return sampler.layout == "2d"
+
+
+class _BaseSampler(BaseEstimator):
+    """Input checks shared by :class:`PairSampler` and :class:`TripletSampler`."""
+
+    # imbalanced-learn's ``is_sampler`` looks for this attribute.
+    _estimator_type = "sampler"
+
+    def _check_inputs(self, X, y):
+        if sp.issparse(X) and self.layout == "3d":
+            raise TypeError(
+                f"{type(self).__name__}(layout='3d') cannot stack sparse rows "
+                "into a 3-D array; pass layout='2d' for sparse X (the "
+                "concatenated rows stay sparse) or densify X with X.toarray()."
+            )
+        X, y = validate_data(
+            self,
+            X,
+            y,
+            accept_sparse="csr",
+            allow_nd=True,
+            dtype="numeric",
+            ensure_min_samples=2,
+        )
+        if self.layout == "2d" and X.ndim != 2:
+            raise ValueError(
+                f"{type(self).__name__}(layout='2d') needs 2-D X of shape "
+                f"(n_samples, n_features); got X with shape {X.shape}. Use "
+                "layout='3d' for images, or reshape X to 2-D first."
+            )
+        check_classification_targets(y)
+        return X, y
+
+    def _feature_names_out(self, prefixes, input_features):
+        check_is_fitted(self, "n_features_in_")
+        names = _check_feature_names_in(self, input_features)
+        return np.asarray(
+            [f"{prefix}__{name}" for prefix in prefixes for name in names],
+            dtype=object,
+        )
+
+
+class PairSampler(_BaseSampler):
+    """Build balanced same-class / different-class pairs of samples.
+
+    ``fit_resample(X, y)`` turns labelled samples into labelled pairs: the
+    imbalanced-learn sampler protocol, so the sampler can be the first step
+    of an ``imblearn.pipeline.Pipeline`` (which applies it while fitting only)
+    in front of any binary classifier of pairs. The pairs are drawn by index
+    (:func:`make_pair_indices`); only the final output gathers the data.
+
+    Parameters
+    ----------
+    n_pairs : int or "auto", default="auto"
+        Number of pairs. With ``strategy="random"``, ``"auto"`` draws
+        ``2 * n_samples`` pairs, so that each sample takes part in about four
+        pairs. With ``strategy="adjacent"``, ``"auto"`` keeps all
+        ``2 * n_classes * (min class count - 1)`` pairs of the scheme; an int
+        keeps ``ceil(n_pairs / 2)`` of its (same, different) pair couples
+        drawn at random, in the scheme's order, cut to ``n_pairs`` pairs, and
+        more pairs than the scheme has raise a ``ValueError``.
+
+    pos_fraction : float, default=0.5
+        Fraction of same-class pairs (``round(pos_fraction * n_pairs)``,
+        halves up), in ``[0, 1]``. ``strategy="adjacent"`` always builds as
+        many same-class as different-class pairs, so any other value raises
+        a ``ValueError`` there.
+
+    strategy : {"random", "adjacent"}, default="random"
+        How pairs are drawn.
+
+        - ``"random"``: :func:`make_pair_indices`; same-class pairs spread
+          evenly over the classes with at least 2 samples, different-class
+          pairs over all classes, in random order. Handles imbalanced classes
+          and single-sample classes.
+        - ``"adjacent"``: the scheme of the Keras MNIST siamese example
+          (``create_pairs``): for each class in sorted order and each position
+          ``i`` below ``min class count - 1``, sample ``i`` of the class with
+          sample ``i + 1`` (label 1), then sample ``i`` with sample ``i`` of a
+          random other class (label 0), interleaved in that order. Every class
+          needs at least 2 samples.
+
+    layout : {"3d", "2d"}, default="3d"
+        Shape of the returned pairs.
+
+        - ``"3d"``: ``(n_pairs, 2, *sample_shape)``, the metric-learn
+          convention; ``X`` may be 2-D tabular data or 3-D/4-D images.
+        - ``"2d"``: rows ``[x1 | x2]`` of shape ``(n_pairs, 2 * n_features)``
+          for 2-D ``X``, which any scikit-learn classifier accepts. Sparse
+          ``X`` stays sparse (CSR).
+
+    random_state : int, RandomState instance, numpy Generator or None, \
+            default=None
+        Seeds the draw of the pairs. Pass an int for the same pairs on every
+        call.
+
+    Attributes
+    ----------
+    pair_indices_ : ndarray of shape (n_pairs, 2), dtype=intp
+        Row indices into ``X`` of the two members of each pair.
+
+    pair_labels_ : ndarray of shape (n_pairs,), dtype=int64
+        1 where both members share a class, 0 otherwise.
+
+    n_features_in_ : int
+        Number of features seen during :term:`fit` (``X.shape[1]``).
+
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Names of features seen during :term:`fit`. Defined only when `X`
+        has feature names that are all strings.
+
+    See Also
+    --------
+    make_pair_indices : The vectorized pair drawing used here.
+    TripletSampler : Anchor, positive and negative triplets.
+
+    Notes
+    -----
+    The output is always a numpy array (or a CSR matrix), also for pandas
+    input: a pair is not a row of the input table. With ``layout="2d"``,
+    :meth:`get_feature_names_out` names the columns ``x1__<feature>`` and
+    ``x2__<feature>``.
+
+    In a pipeline the sampler runs at fit time only; ``predict`` and
+    ``score`` of the pipeline then expect pairs, laid out as the sampler
+    lays them out.
+
+    References
+    ----------
+    .. [1] R. Hadsell, S. Chopra and Y. LeCun, "Dimensionality Reduction by
+       Learning an Invariant Mapping", CVPR 2006.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_siamese.sampling import PairSampler
+    >>> X = np.arange(12, dtype=np.float32).reshape(6, 2)
+    >>> y = np.array(["a", "a", "a", "b", "b", "c"])
+    >>> X_pairs, y_pairs = PairSampler(random_state=0).fit_resample(X, y)
+    >>> X_pairs.shape, y_pairs.shape, int(y_pairs.sum())
+    ((12, 2, 2), (12,), 6)
+    >>> sampler = PairSampler(n_pairs=4, layout="2d", random_state=0)
+    >>> X_rows, y_rows = sampler.fit_resample(X, y)
+    >>> X_rows.shape
+    (4, 4)
+    >>> sampler.get_feature_names_out().tolist()
+    ['x1__x0', 'x1__x1', 'x2__x0', 'x2__x1']
+    """
+
+    _parameter_constraints: dict = {
+        "n_pairs": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
+        "pos_fraction": [Interval(Real, 0, 1, closed="both")],
+        "strategy": [StrOptions({"random", "adjacent"})],
+        "layout": [StrOptions({"3d", "2d"})],
+        "random_state": ["random_state", np.random.Generator],
+    }
+
+    def __init__(
+        self,
+        n_pairs="auto",
+        *,
+        pos_fraction=0.5,
+        strategy="random",
+        layout="3d",
+        random_state=None,
+    ):
+        self.n_pairs = n_pairs
+        self.pos_fraction = pos_fraction
+        self.strategy = strategy
+        self.layout = layout
+        self.random_state = random_state
+
+    def _fit(self, X, y):
+        _reject_bool(
+            self.n_pairs,
+            "n_pairs",
+            "PairSampler",
+            "an int in the range [1, inf) or a str among {'auto'}",
+        )
+        X, y = self._check_inputs(X, y)
+        classes, y_encoded, counts = _encode_labels(y)
+        rng = _check_random_state(self.random_state)
+
+        if self.strategy == "adjacent":
+            if self.pos_fraction != 0.5:
+                raise ValueError(
+                    f"pos_fraction={self.pos_fraction!r} has no effect with "
+                    "strategy='adjacent', which builds one same-class and one "
+                    "different-class pair per sample position; use "
+                    "strategy='random' or leave pos_fraction=0.5."
+                )
+            pair_indices, pair_labels = _adjacent_pairs(y_encoded, counts, classes, rng)
+            n_units = pair_indices.shape[0] // 2
+            if self.n_pairs != "auto" and self.n_pairs != 2 * n_units:
+                if self.n_pairs > 2 * n_units:
+                    raise ValueError(
+                        f"n_pairs ({self.n_pairs}) cannot be greater than the "
+                        f"{2 * n_units} pairs strategy='adjacent' builds from "
+                        "this y (2 * n_classes * (smallest class count - 1)); "
+                        "use n_pairs='auto' or strategy='random'."
+                    )
+                keep = np.sort(rng.permutation(n_units)[: ceil(self.n_pairs / 2)])
+                pair_indices = pair_indices.reshape(n_units, 2, 2)[keep]
+                pair_indices = pair_indices.reshape(-1, 2)[: self.n_pairs]
+                pair_labels = pair_labels[: self.n_pairs]
+        else:
+            n_pairs = 2 * X.shape[0] if self.n_pairs == "auto" else int(self.n_pairs)
+            pair_indices, pair_labels = _draw_pairs(
+                y_encoded, counts, n_pairs, float(self.pos_fraction), rng
+            )
+
+        self.pair_indices_ = pair_indices
+        self.pair_labels_ = pair_labels
+        return X
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y):
+        """Check the input and draw the pairs, without building them.
+
+        Use :meth:`fit_resample` to get the pairs themselves; ``fit`` only
+        stores their indices in ``pair_indices_``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, *sample_shape)
+            Samples: 2-D tabular data, 3-D ``(n, H, W)`` or 4-D
+            ``(n, C, H, W)`` images. Sparse input needs ``layout="2d"``.
+
+        y : array-like of shape (n_samples,)
+            Class labels.
+
+        Returns
+        -------
+        self : object
+            The fitted sampler.
+        """
+        self._fit(X, y)
+        return self
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit_resample(self, X, y):
+        """Draw pairs and return them with their same/different labels.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, *sample_shape)
+            Samples: 2-D tabular data, 3-D ``(n, H, W)`` or 4-D
+            ``(n, C, H, W)`` images. Sparse input needs ``layout="2d"``.
+
+        y : array-like of shape (n_samples,)
+            Class labels.
+
+        Returns
+        -------
+        X_pairs : ndarray of shape (n_pairs, 2, *sample_shape) or \
+                {ndarray, sparse matrix} of shape (n_pairs, 2 * n_features)
+            The pairs, laid out as ``layout`` says, in ``X``'s dtype.
+
+        y_pairs : ndarray of shape (n_pairs,), dtype=int64
+            1 where both members share a class, 0 otherwise.
+        """
+        X = self._fit(X, y)
+        return _gather(X, self.pair_indices_, layout=self.layout), (
+            self.pair_labels_.copy()
+        )
+
+    @available_if(_layout_is_2d)
+    def get_feature_names_out(self, input_features=None):
+        """Names of the ``[x1 | x2]`` columns, for ``layout="2d"`` only.
+
+        Parameters
+        ----------
+        input_features : array-like of str or None, default=None
+            Input feature names. If None, ``feature_names_in_`` is used when
+            defined, else ``["x0", "x1", ...]``.
+
+        Returns
+        -------
+        feature_names_out : ndarray of str objects
+            ``x1__<name>`` for every input feature, then ``x2__<name>``.
+        """
+        return self._feature_names_out(("x1", "x2"), input_features)
+
+    def __sklearn_tags__(self):
+        return _sampler_tags(super().__sklearn_tags__(), layout=self.layout)
+
+
+class TripletSampler(_BaseSampler):
+    """Build (anchor, positive, negative) triplets of samples.
+
+    ``fit_resample(X, y)`` follows the imbalanced-learn sampler protocol and
+    returns the triplets with the anchor's class label. The triplets are
+    drawn by index (:func:`make_triplet_indices`): anchors spread evenly over
+    the classes with at least 2 samples, the positive another sample of the
+    anchor's class, the negative a sample of another class.
+
+    Parameters
+    ----------
+    n_triplets : int or "auto", default="auto"
+        Number of triplets. ``"auto"`` draws ``n_samples`` triplets, so that
+        each sample takes part in about three.
+
+    layout : {"3d", "2d"}, default="3d"
+        Shape of the returned triplets: ``"3d"`` gives
+        ``(n_triplets, 3, *sample_shape)``; ``"2d"`` gives rows
+        ``[anchor | positive | negative]`` of shape
+        ``(n_triplets, 3 * n_features)`` for 2-D ``X`` (sparse ``X`` stays
+        sparse).
+
+    random_state : int, RandomState instance, numpy Generator or None, \
+            default=None
+        Seeds the draw of the triplets. Pass an int for the same triplets on
+        every call.
+
+    Attributes
+    ----------
+    triplet_indices_ : ndarray of shape (n_triplets, 3), dtype=intp
+        Row indices into ``X`` of anchor, positive and negative.
+
+    n_features_in_ : int
+        Number of features seen during :term:`fit` (``X.shape[1]``).
+
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Names of features seen during :term:`fit`. Defined only when `X`
+        has feature names that are all strings.
+
+    See Also
+    --------
+    make_triplet_indices : The vectorized triplet drawing used here.
+    PairSampler : Same-class and different-class pairs.
+
+    References
+    ----------
+    .. [1] F. Schroff, D. Kalenichenko and J. Philbin, "FaceNet: A Unified
+       Embedding for Face Recognition and Clustering", CVPR 2015.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_siamese.sampling import TripletSampler
+    >>> X = np.arange(12, dtype=np.float32).reshape(6, 2)
+    >>> y = np.array([0, 0, 0, 1, 1, 2])
+    >>> X_triplets, y_anchor = TripletSampler(random_state=0).fit_resample(X, y)
+    >>> X_triplets.shape, y_anchor.shape
+    ((6, 3, 2), (6,))
+    >>> sorted(set(y_anchor.tolist()))  # class 2 has no positive to offer
+    [0, 1]
+    """
+
+    _parameter_constraints: dict = {
+        "n_triplets": [
+            Interval(Integral, 1, None, closed="left"),
+            StrOptions({"auto"}),
+        ],
+        "layout": [StrOptions({"3d", "2d"})],
+        "random_state": ["random_state", np.random.Generator],
+    }
+
+    def __init__(self, n_triplets="auto", *, layout="3d", random_state=None):
+        self.n_triplets = n_triplets
+        self.layout = layout
+        self.random_state = random_state
+
+    def _fit(self, X, y):
+        _reject_bool(
+            self.n_triplets,
+            "n_triplets",
+            "TripletSampler",
+            "an int in the range [1, inf) or a str among {'auto'}",
+        )
+        X, y = self._check_inputs(X, y)
+        _, y_encoded, counts = _encode_labels(y)
+        rng = _check_random_state(self.random_state)
+        n_triplets = X.shape[0] if self.n_triplets == "auto" else int(self.n_triplets)
+        self.triplet_indices_ = _draw_triplets(y_encoded, counts, n_triplets, rng)
+        return X, y
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y):
+        """Check the input and draw the triplets, without building them.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, *sample_shape)
+            Samples: 2-D tabular data, 3-D or 4-D images. Sparse input needs
+            ``layout="2d"``.
+
+        y : array-like of shape (n_samples,)
+            Class labels.
+
+        Returns
+        -------
+        self : object
+            The fitted sampler.
+        """
+        self._fit(X, y)
+        return self
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit_resample(self, X, y):
+        """Draw triplets and return them with the anchor's class label.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, *sample_shape)
+            Samples: 2-D tabular data, 3-D or 4-D images. Sparse input needs
+            ``layout="2d"``.
+
+        y : array-like of shape (n_samples,)
+            Class labels.
+
+        Returns
+        -------
+        X_triplets : ndarray of shape (n_triplets, 3, *sample_shape) or \
+                {ndarray, sparse matrix} of shape (n_triplets, 3 * n_features)
+            Anchor, positive and negative, laid out as ``layout`` says.
+
+        y_triplets : ndarray of shape (n_triplets,)
+            The class label of each anchor (also the positive's), taken from
+            ``y``.
+        """
+        X, y = self._fit(X, y)
+        X_triplets = _gather(X, self.triplet_indices_, layout=self.layout)
+        return X_triplets, y[self.triplet_indices_[:, 0]]
+
+    @available_if(_layout_is_2d)
+    def get_feature_names_out(self, input_features=None):
+        """Names of the ``[anchor | positive | negative]`` columns (``"2d"``).
+
+        Parameters
+        ----------
+        input_features : array-like of str or None, default=None
+            Input feature names. If None, ``feature_names_in_`` is used when
+            defined, else ``["x0", "x1", ...]``.
+
+        Returns
+        -------
+        feature_names_out : ndarray of str objects
+            ``anchor__<name>``, then ``positive__<name>``, then
+            ``negative__<name>``.
+        """
+        return self._feature_names_out(
+            ("anchor", "positive", "negative"), input_features
+        )
+
+    def __sklearn_tags__(self):
+        return _sampler_tags(super().__sklearn_tags__(), layout=self.layout)
