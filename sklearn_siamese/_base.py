@@ -102,27 +102,32 @@ class SiameseMixin:
     # -- skorch-style prefixed parameters ---------------------------------
 
     def _set_prefixed(self, kwargs):
-        for key, value in kwargs.items():
-            if not key.startswith(_PREFIXES):
-                raise TypeError(
-                    f"{type(self).__name__}.__init__() got an unexpected keyword "
-                    f"argument {key!r}; parameters of the branch network or the "
-                    "optimizer are passed with a prefix, as in "
-                    "module__hidden_layer_sizes=(64,) or optimizer__momentum=0.9."
-                )
-            setattr(self, key, value)
+        # Stored privately and checked in ``fit``: scikit-learn estimators
+        # neither validate in ``__init__`` nor set non-parameter attributes.
+        self._prefixed_params = dict(kwargs)
+
+    def _check_prefixed(self):
+        unknown = [k for k in self._prefixed_params if not k.startswith(_PREFIXES)]
+        if unknown:
+            raise TypeError(
+                f"{type(self).__name__} got unexpected keyword argument(s) "
+                f"{unknown}; parameters of the branch network or the optimizer "
+                "are passed with a prefix, as in module__hidden_layer_sizes=(64,) "
+                "or optimizer__momentum=0.9."
+            )
 
     def get_params(self, deep=True):
         params = super().get_params(deep=deep)
-        params.update(
-            {k: v for k, v in vars(self).items() if k.startswith(_PREFIXES)}
-        )
+        params.update(self._prefixed_params)
         return params
 
     def set_params(self, **params):
-        prefixed = {k: v for k, v in params.items() if k.startswith(_PREFIXES)}
-        for key, value in prefixed.items():
-            setattr(self, key, value)
+        prefixed = {
+            k: v
+            for k, v in params.items()
+            if k.startswith(_PREFIXES) or k in self._prefixed_params
+        }
+        self._prefixed_params.update(prefixed)
         others = {k: v for k, v in params.items() if k not in prefixed}
         if others:
             super().set_params(**others)
@@ -130,7 +135,11 @@ class SiameseMixin:
 
     def _params_for(self, prefix):
         prefix = prefix + "__"
-        return {k[len(prefix):]: v for k, v in vars(self).items() if k.startswith(prefix)}
+        return {
+            k[len(prefix):]: v
+            for k, v in self._prefixed_params.items()
+            if k.startswith(prefix)
+        }
 
     # -- building blocks ---------------------------------------------------
 
@@ -210,6 +219,7 @@ class SiameseMixin:
 
     def _initialize_net(self, module, criterion, batch_plan, *, valid):
         """Seed, build and initialise ``self.net_`` (weights drawn here)."""
+        self._check_prefixed()
         rng = check_random_state(self.random_state)
         torch_seed_value, batch_seed = rng.randint(_INT32_MAX, size=2)
         self.device_ = resolve_device(self.device)
