@@ -222,6 +222,8 @@ class SiameseEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _Base):
     # -- fitting -----------------------------------------------------------
 
     def _check_X_y(self, X, y, reset):
+        if not reset:
+            self._check_sample_shape(X)
         X, y = validate_data(
             self,
             X,
@@ -232,8 +234,6 @@ class SiameseEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _Base):
             ensure_min_samples=2,
             reset=reset,
         )
-        if not reset:
-            self._check_sample_shape(X)
         check_classification_targets(y)
         classes, codes = np.unique(y, return_inverse=True)
         counts = np.bincount(codes)
@@ -248,7 +248,10 @@ class SiameseEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _Base):
         return X, codes
 
     def _check_sample_shape(self, X):
-        if X.shape[1:] != self.input_shape_:
+        # Run before validate_data, whose "X has k features" would misreport
+        # a wrong image size; 2-D input keeps scikit-learn's own message.
+        shape = tuple(getattr(X, "shape", ())[1:])
+        if len(shape) + len(self.input_shape_) > 2 and shape != self.input_shape_:
             raise ValueError(
                 f"X has samples of shape {X.shape[1:]}, but "
                 f"{type(self).__name__} was fitted on samples of shape "
@@ -372,6 +375,7 @@ class SiameseEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _Base):
             The embeddings, on the CPU.
         """
         check_is_fitted(self)
+        self._check_sample_shape(X)
         X = validate_data(
             self,
             X,
@@ -380,7 +384,6 @@ class SiameseEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _Base):
             dtype=[np.float32, np.float64],
             reset=False,
         )
-        self._check_sample_shape(X)
         return self._forward(TensorData(as_tensor_data(X))).numpy()
 
     def score(self, X, y):

@@ -1,0 +1,339 @@
+"""Behaviour of SiameseEncoder."""
+
+import pickle
+
+import numpy as np
+import pytest
+import torch
+from sklearn.base import clone
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.model_selection import GridSearchCV, train_test_split
+from sklearn.neighbors import KNeighborsClassifier
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import StandardScaler
+
+from sklearn_siamese import SiameseEncoder
+from sklearn_siamese._net import ClassBalancedBatches
+
+FAST = dict(max_epochs=3, embedding_dim=8, random_state=0)
+
+
+@pytest.fixture(scope="module")
+def fitted(blobs):
+    X, y = blobs
+    return SiameseEncoder(**FAST).fit(X, y)
+
+
+def test_transform_shape_dtype_and_separation(fitted, blobs):
+    X, y = blobs
+    Z = fitted.transform(X)
+    assert Z.shape == (80, 8) and Z.dtype == np.float32
+    np.testing.assert_allclose(np.linalg.norm(Z, axis=1), 1.0, rtol=1e-5)
+    assert fitted.score(X, y) == 1.0
+
+
+def test_history_and_attributes(fitted):
+    assert len(fitted.history_) == 3
+    assert {"train_loss", "dur"} <= set(fitted.history_[-1])
+    assert fitted.device_ == ("cuda" if torch.cuda.is_available() else "cpu")
+    assert fitted.input_shape_ == (6,)
+    assert fitted.n_features_in_ == 6
+    assert list(fitted.get_feature_names_out()) == [f"siameseencoder{i}" for i in range(8)]
+
+
+def test_score_is_leave_one_out_nearest_neighbour_accuracy(fitted, blobs):
+    X, y = blobs
+    y = y.copy()
+    y[::7] = (y[::7] + 1) % 4  # some wrong labels, so the score is not 1
+    Z = fitted.transform(X)
+    d = np.linalg.norm(Z[:, None] - Z[None], axis=2)
+    np.fill_diagonal(d, np.inf)
+    expected = np.mean(y[d.argmin(1)] == y)
+    assert fitted.score(X, y) == pytest.approx(expected)
+    assert 0 < expected < 1
+
+
+def test_random_state_makes_fits_identical(blobs):
+    X, y = blobs
+    a = SiameseEncoder(**FAST).fit(X, y).transform(X)
+    b = SiameseEncoder(**FAST).fit(X, y).transform(X)
+    c = SiameseEncoder(**{**FAST, "random_state": 1}).fit(X, y).transform(X)
+    np.testing.assert_array_equal(a, b)
+    assert not np.allclose(a, c)
+
+
+def test_fitting_does_not_touch_global_random_state(blobs):
+    X, y = blobs
+    torch.manual_seed(123)
+    np.random.seed(123)
+    expected_torch, expected_np = torch.rand(1), np.random.rand()
+    torch.manual_seed(123)
+    np.random.seed(123)
+    SiameseEncoder(**FAST).fit(X, y)
+    assert torch.rand(1) == expected_torch and np.random.rand() == expected_np
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        dict(loss="triplet", mining="hard"),
+        dict(loss="triplet", mining="semihard", distance="cosine"),
+        dict(loss="prototypical"),
+        dict(sampling="random"),
+        dict(loss="triplet", sampling="random"),
+        dict(distance="manhattan", normalize=False),
+    ],
+)
+def test_losses_samplings_and_distances_learn(blobs, params):
+    X, y = blobs
+    enc = SiameseEncoder(**{**FAST, "max_epochs": 10, **params}).fit(X, y)
+    assert enc.score(X, y) == 1.0
+
+
+def test_pipeline_and_grid_search_over_margin(digits):
+    X, y = digits
+    X_train, X_test, y_train, y_test = train_test_split(
+        X[:600], y[:600], test_size=0.3, stratify=y[:600], random_state=0
+    )
+    pipe = Pipeline(
+        [
+            ("scale", StandardScaler()),
+            ("siamese", SiameseEncoder(max_epochs=5, random_state=0)),
+            ("knn", KNeighborsClassifier()),
+        ]
+    )
+    search = GridSearchCV(
+        pipe, {"siamese__margin": [0.5, 1.0], "siamese__module__dropout": [0.0, 0.1]}, cv=2
+    ).fit(X_train, y_train)
+    assert search.best_params_["siamese__margin"] in (0.5, 1.0)
+    assert search.best_estimator_.named_steps["siamese"]._params_for("module") == {
+        "dropout": search.best_params_["siamese__module__dropout"]
+    }
+    assert search.score(X_test, y_test) > 0.85
+
+
+def test_grid_search_without_scoring_uses_score(digits):
+    X, y = digits
+    search = GridSearchCV(
+        SiameseEncoder(max_epochs=2, random_state=0), {"embedding_dim": [4, 16]}, cv=2
+    ).fit(X[:300], y[:300])
+    assert 0.5 < search.best_score_ <= 1
+
+
+def test_string_labels(blobs):
+    X, y = blobs
+    names = np.array(["ant", "bee", "cat", "dog"])[y]
+    a = SiameseEncoder(**FAST).fit(X, names).transform(X)
+    b = SiameseEncoder(**FAST).fit(X, y).transform(X)
+    np.testing.assert_array_equal(a, b)
+
+
+def test_sparse_tfidf_pipeline():
+    docs = [f"{topic} {word}" for topic in ("apple pie", "rocket launch", "tax law")
+            for word in ("one", "two", "three", "four", "five", "six")]
+    y = np.repeat([0, 1, 2], 6)
+    pipe = Pipeline([("tfidf", TfidfVectorizer()), ("siamese", SiameseEncoder(**FAST))])
+    Z = pipe.fit_transform(docs, y)
+    assert Z.shape == (18, 8)
+    X = TfidfVectorizer().fit_transform(docs)
+    dense = SiameseEncoder(**FAST).fit(X.toarray(), y).transform(X.toarray())
+    np.testing.assert_allclose(Z, dense, rtol=1e-5, atol=1e-6)
+
+
+def test_sparse_input_rejected_by_conv_branch():
+    X = TfidfVectorizer().fit_transform(["aa bb", "bb cc", "cc dd", "dd ee"])
+    with pytest.raises(ValueError, match="module='conv' needs dense image input"):
+        SiameseEncoder(module="conv", **FAST).fit(X, [0, 0, 1, 1])
+
+
+@pytest.mark.parametrize("shape", [(8, 8), (1, 8, 8), (3, 10, 12)])
+@pytest.mark.parametrize("module", ["auto", "koch", "mlp"])
+def test_image_input(shape, module):
+    rng = np.random.RandomState(0)
+    y = np.repeat(np.arange(3), 6)
+    X = rng.rand(18, *shape).astype(np.float32) + y.reshape(-1, *[1] * len(shape))
+    enc = SiameseEncoder(module=module, max_epochs=2, embedding_dim=4, random_state=0)
+    Z = enc.fit(X, y).transform(X)
+    assert Z.shape == (18, 4)
+    assert enc.input_shape_ == shape
+    with pytest.raises(ValueError, match=r"X has samples of shape \(7, 7\), but SiameseEncoder"):
+        enc.transform(np.zeros((2, 7, 7), dtype=np.float32))
+
+
+def test_augment_is_training_only_and_seeded():
+    rng = np.random.RandomState(0)
+    y = np.repeat(np.arange(3), 6)
+    X = rng.rand(18, 12, 12).astype(np.float32)
+    enc = SiameseEncoder(augment=True, max_epochs=2, embedding_dim=4, random_state=0)
+    a = enc.fit(X, y).transform(X)
+    np.testing.assert_array_equal(a, enc.transform(X))
+    np.testing.assert_array_equal(a, clone(enc).fit(X, y).transform(X))
+    plain = SiameseEncoder(max_epochs=2, embedding_dim=4, random_state=0).fit(X, y)
+    assert not np.allclose(a, plain.transform(X))
+    with pytest.raises(ValueError, match="augment=True distorts images"):
+        enc.fit(X.reshape(18, -1), y)
+
+
+class TinyBranch(torch.nn.Module):
+    def __init__(self, n_in=6, n_out=3):
+        super().__init__()
+        self.linear = torch.nn.Linear(n_in, n_out)
+
+    def forward(self, x):
+        return self.linear(x)
+
+
+def test_user_module_class_and_instance(blobs):
+    X, y = blobs
+    enc = SiameseEncoder(TinyBranch, module__n_out=5, **FAST).fit(X, y)
+    assert enc.transform(X).shape == (80, 5)
+    assert list(enc.get_feature_names_out()) == [f"siameseencoder{i}" for i in range(5)]
+    instance = TinyBranch(n_out=2)
+    before = instance.linear.weight.detach().clone()
+    enc = SiameseEncoder(instance, **FAST).fit(X, y)
+    assert enc.transform(X).shape == (80, 2)
+    torch.testing.assert_close(instance.linear.weight, before)  # the user's copy is untouched
+    with pytest.raises(ValueError, match=r"module__\* parameters \(\['n_out'\]\) cannot be applied"):
+        SiameseEncoder(instance, module__n_out=3, **FAST).fit(X, y)
+
+
+def test_prefixed_parameters_round_trip(blobs):
+    enc = SiameseEncoder(module__hidden_layer_sizes=(32,), optimizer__betas=(0.8, 0.9))
+    params = enc.get_params()
+    assert params["module__hidden_layer_sizes"] == (32,)
+    cloned = clone(enc)
+    assert cloned.get_params()["optimizer__betas"] == (0.8, 0.9)
+    cloned.set_params(module__dropout=0.0, margin=2.0)
+    assert cloned.margin == 2.0 and cloned._params_for("module") == {
+        "hidden_layer_sizes": (32,), "dropout": 0.0
+    }
+    X, y = blobs
+    cloned.set_params(max_epochs=1).fit(X, y)
+    assert cloned.net_.optimizer_.defaults["betas"] == (0.8, 0.9)
+
+
+def test_bad_parameters_have_clear_errors(blobs):
+    X, y = blobs
+    with pytest.raises(TypeError, match=r"unexpected keyword argument\(s\) \['hidden'\]"):
+        SiameseEncoder(hidden=3).fit(X, y)
+    with pytest.raises(ValueError, match=r"Unknown module__\* parameter\(s\) \['width'\]"):
+        SiameseEncoder(module__width=3).fit(X, y)
+    with pytest.raises(ValueError, match="The 'margin' parameter of SiameseEncoder must be"):
+        SiameseEncoder(margin=-1).fit(X, y)
+    with pytest.raises(ValueError, match="The 'loss' parameter of SiameseEncoder must be"):
+        SiameseEncoder(loss="hinge").fit(X, y)
+    with pytest.raises(ValueError, match="The 'embedding_dim' parameter"):
+        SiameseEncoder(embedding_dim=0).fit(X, y)
+    with pytest.raises(ValueError, match="loss='prototypical' needs class-balanced batches"):
+        SiameseEncoder(loss="prototypical", sampling="random").fit(X, y)
+    with pytest.raises(ValueError, match=r"module='conv' needs image input"):
+        SiameseEncoder(module="conv").fit(X, y)
+
+
+@pytest.mark.parametrize(
+    "y, message",
+    [
+        (np.zeros(10), r"y has 1 class\(es\), 1 of them"),
+        (np.arange(10), r"y has 10 class\(es\), 0 of them with 2 or more samples"),
+        (np.r_[np.zeros(9), 1], r"y has 2 class\(es\), 1 of them"),
+    ],
+)
+def test_labels_that_cannot_make_pairs(y, message):
+    with pytest.raises(ValueError, match=message):
+        SiameseEncoder(**FAST).fit(np.random.rand(10, 3), y)
+
+
+def test_bad_input_errors(fitted, blobs):
+    X, y = blobs
+    with pytest.raises(ValueError, match="Input y contains NaN"):
+        SiameseEncoder(**FAST).fit(X, np.r_[np.nan, y[1:]].astype(float))
+    with pytest.raises(ValueError, match="Input X contains NaN"):
+        SiameseEncoder(**FAST).fit(np.r_[[np.full(6, np.nan)], X[1:]], y)
+    with pytest.raises(ValueError, match="inconsistent numbers of samples"):
+        SiameseEncoder(**FAST).fit(X, y[:-1])
+    with pytest.raises(ValueError, match="X has 5 features, but SiameseEncoder is expecting 6"):
+        fitted.transform(X[:, :5])
+
+
+def test_partial_fit_continues_training(blobs):
+    X, y = blobs
+    enc = SiameseEncoder(**FAST)
+    enc.partial_fit(X, y)
+    first = enc.transform(X)
+    enc.partial_fit(X, y)
+    assert len(enc.history_) == 2
+    assert not np.allclose(first, enc.transform(X))
+    with pytest.raises(ValueError, match="X has 5 features"):
+        enc.partial_fit(X[:, :5], y)
+
+
+def test_early_stopping_holds_out_and_stops(digits):
+    X, y = digits
+    enc = SiameseEncoder(
+        early_stopping=True, n_iter_no_change=2, max_epochs=200, lr=0.05, random_state=0
+    ).fit(X[:500], y[:500])
+    history = enc.history_
+    assert "valid_loss" in history[-1]
+    assert len(history) < 200
+    best = min(history[:, "valid_loss"])
+    assert history[-1, "valid_loss"] >= best
+
+
+def test_verbose_prints_an_epoch_table(blobs, capsys):
+    X, y = blobs
+    SiameseEncoder(**FAST).fit(X, y)
+    assert capsys.readouterr().out == ""
+    SiameseEncoder(**{**FAST, "verbose": 1}).fit(X, y)
+    out = capsys.readouterr().out
+    assert "train_loss" in out and out.count("\n") >= 5
+
+
+def test_pickle_round_trip(fitted, blobs):
+    X, _ = blobs
+    loaded = pickle.loads(pickle.dumps(fitted))
+    np.testing.assert_array_equal(loaded.transform(X), fitted.transform(X))
+
+
+def test_set_output_pandas(blobs):
+    pd = pytest.importorskip("pandas")
+    X, y = blobs
+    frame = pd.DataFrame(X, columns=[f"f{i}" for i in range(6)])
+    enc = SiameseEncoder(**FAST).set_output(transform="pandas").fit(frame, y)
+    out = enc.transform(frame)
+    assert isinstance(out, pd.DataFrame)
+    assert list(out.columns) == [f"siameseencoder{i}" for i in range(8)]
+    assert list(enc.feature_names_in_) == list(frame.columns)
+
+
+def test_class_balanced_batches_cover_classes_evenly():
+    rng = np.random.default_rng(0)
+    y = np.repeat(np.arange(10), [50, 30, 20, 20, 10, 5, 5, 3, 2, 1])
+    plan = ClassBalancedBatches(batch_size=16, samples_per_class=4)
+    batches = list(plan(y, rng))
+    assert sum(len(b) for b, _ in batches) == pytest.approx(len(y), rel=0.1)
+    visits = np.zeros(10)
+    for index, target in batches:
+        assert len(index) == 16
+        np.testing.assert_array_equal(target, y[index])
+        classes, counts = np.unique(target, return_counts=True)
+        assert np.all(counts % 4 == 0)  # K samples per class visit
+        visits[classes] += counts // 4
+    assert visits[9] == 0  # a singleton class cannot form a same-class pair
+    assert visits[:9].max() - visits[:9].min() <= 1
+    # a class with at least K samples never repeats a sample within a visit
+    for index, target in batches:
+        for c in np.unique(target):
+            members = index[target == c]
+            if np.sum(y == c) >= len(members):
+                assert len(set(members)) == len(members)
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+def test_cuda_fit_returns_numpy_on_cpu(blobs):
+    X, y = blobs
+    enc = SiameseEncoder(device="cuda", **FAST).fit(X, y)
+    Z = enc.transform(X)
+    assert isinstance(Z, np.ndarray) and enc.device_ == "cuda"
+    assert next(enc.net_.module_.parameters()).is_cuda
+    loaded = pickle.loads(pickle.dumps(enc))
+    np.testing.assert_allclose(loaded.transform(X), Z, rtol=1e-5)
