@@ -67,17 +67,24 @@ def _reject_bool(value, name, owner, allowed):
         )
 
 
-def _uniform_below(rng, high):
-    """Uniform integers in ``[0, high)``, one per entry of ``high`` (all >= 1).
+def _uniform_below(rng, high, size=None):
+    """Uniform integers in ``[0, high)``; ``high`` (all >= 1) may vary per entry.
 
     Vectorized over per-row bounds; works with both ``RandomState`` and
-    ``Generator`` because it only needs ``rng.random``.
+    ``Generator`` because it only needs ``rng.random``. ``floor(u * high)``
+    with ``0 <= u <= 1 - 2**-53`` never rounds up to ``high`` (the product is
+    at least half a unit in the last place below it), so no clipping is needed.
     """
-    high = np.asarray(high, dtype=np.intp)
-    draws = (rng.random(high.shape) * high).astype(np.intp)
-    # random() < 1 keeps draws below high in exact arithmetic; the minimum
-    # guards against rounding for very large bounds.
-    return np.minimum(draws, high - 1)
+    draws = rng.random(np.shape(high) if size is None else size)
+    draws *= high
+    return draws.astype(np.intp)
+
+
+def _cycle(values, n):
+    """``values`` repeated cyclically to length ``n`` (like ``np.resize``)."""
+    if n == 0 or values.shape[0] == 0:
+        return np.zeros(n, dtype=values.dtype)
+    return np.tile(values, -(-n // values.shape[0]))[:n]
 
 
 def _encode_labels(y):
@@ -125,7 +132,14 @@ def _class_layout(y_encoded, counts):
     ``order[offsets[c] + k]`` is the k-th sample of class ``c`` (in the order
     of appearance in ``y``).
     """
-    order = np.argsort(y_encoded, kind="stable")
+    codes = y_encoded
+    # A stable sort gives the same order whatever the dtype; with few classes
+    # a small dtype lets numpy use its radix sort.
+    for small in (np.uint8, np.uint16):
+        if counts.shape[0] <= np.iinfo(small).max + 1:
+            codes = y_encoded.astype(small)
+            break
+    order = np.argsort(codes, kind="stable")
     offsets = np.cumsum(counts) - counts
     return order, offsets
 
@@ -162,35 +176,34 @@ def _draw_pairs(y_encoded, counts, n_pairs, pos_fraction, rng):
     # permutation repeated cyclically, so counts differ by at most one); the
     # second member is drawn among the other count - 1 members and shifted
     # past the first, so a sample is never paired with itself.
-    pos_class = np.resize(rng.permutation(eligible), n_pos)
+    pos_class = _cycle(rng.permutation(eligible), n_pos)
     pos_count = counts[pos_class]
+    pos_start = offsets[pos_class]
     first = _uniform_below(rng, pos_count)
     second = _uniform_below(rng, pos_count - 1)
     second += second >= first
-    pos_start = offsets[pos_class]
-    positives = np.column_stack((order[pos_start + first], order[pos_start + second]))
+    pair_indices = np.empty((n_pairs, 2), dtype=np.intp)
+    pair_indices[:n_pos, 0] = order[pos_start + first]
+    pair_indices[:n_pos, 1] = order[pos_start + second]
 
     # Different-class pairs: class a balanced over all classes, class b
     # uniform among the n_classes - 1 others (drawn below n_classes - 1 and
     # shifted past a), then one random member of each; the order within the
     # pair is randomised so that both positions see every class equally.
-    class_a = np.resize(rng.permutation(n_classes), n_neg)
-    class_b = (
-        class_a + 1 + _uniform_below(rng, np.full(n_neg, n_classes - 1))
-    ) % n_classes
+    class_a = _cycle(rng.permutation(n_classes), n_neg)
+    class_b = _uniform_below(rng, n_classes - 1, size=n_neg)
+    class_b += class_b >= class_a
     member_a = order[offsets[class_a] + _uniform_below(rng, counts[class_a])]
     member_b = order[offsets[class_b] + _uniform_below(rng, counts[class_b])]
     swap = rng.random(n_neg) < 0.5
-    negatives = np.column_stack(
-        (np.where(swap, member_b, member_a), np.where(swap, member_a, member_b))
-    )
+    first_member = np.where(swap, member_b, member_a)
+    pair_indices[n_pos:, 0] = first_member
+    pair_indices[n_pos:, 1] = member_a + member_b - first_member
 
-    pair_indices = np.concatenate((positives, negatives)).astype(np.intp, copy=False)
-    pair_labels = np.concatenate(
-        (np.ones(n_pos, dtype=np.int64), np.zeros(n_neg, dtype=np.int64))
-    )
-    shuffle = rng.permutation(n_pairs)
-    return pair_indices[shuffle], pair_labels[shuffle]
+    # Shuffle the rows (np.take is much faster than fancy indexing here);
+    # the positives were the first n_pos rows.
+    slots = rng.permutation(n_pairs)
+    return np.take(pair_indices, slots, axis=0), (slots < n_pos).astype(np.int64)
 
 
 def _adjacent_pairs(y_encoded, counts, classes, rng):
@@ -222,7 +235,7 @@ def _adjacent_pairs(y_encoded, counts, classes, rng):
     start = offsets[:, np.newaxis] + position  # (n_classes, n)
     anchor = order[start]
     neighbour = order[start + 1]
-    inc = 1 + _uniform_below(rng, np.full((n_classes, n), n_classes - 1))
+    inc = 1 + _uniform_below(rng, n_classes - 1, size=(n_classes, n))
     other_class = (np.arange(n_classes)[:, np.newaxis] + inc) % n_classes
     other = order[offsets[other_class] + position]
     # (n_classes, n, [same, different], [first, second]), Keras' order.
@@ -252,22 +265,22 @@ def _draw_triplets(y_encoded, counts, n_triplets, rng):
         )
     order, offsets = _class_layout(y_encoded, counts)
 
-    anchor_class = np.resize(rng.permutation(eligible), n_triplets)
+    # Balanced anchor classes, shuffled so that the triplets come in random
+    # order (everything else is drawn independently per triplet).
+    anchor_class = rng.permutation(_cycle(rng.permutation(eligible), n_triplets))
     count = counts[anchor_class]
     anchor = _uniform_below(rng, count)
     positive = _uniform_below(rng, count - 1)
     positive += positive >= anchor
     start = offsets[anchor_class]
-    negative_class = (
-        anchor_class + 1 + _uniform_below(rng, np.full(n_triplets, n_classes - 1))
-    ) % n_classes
+    negative_class = _uniform_below(rng, n_classes - 1, size=n_triplets)
+    negative_class += negative_class >= anchor_class
     negative = order[
         offsets[negative_class] + _uniform_below(rng, counts[negative_class])
     ]
-    triplets = np.column_stack(
+    return np.column_stack(
         (order[start + anchor], order[start + positive], negative)
     ).astype(np.intp, copy=False)
-    return triplets[rng.permutation(n_triplets)]
 
 
 def _gather(X, indices, *, layout="3d"):

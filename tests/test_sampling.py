@@ -6,6 +6,7 @@ from collections import Counter
 import numpy as np
 import pytest
 import scipy.sparse as sp
+import sklearn
 from imblearn.base import is_sampler
 from imblearn.pipeline import Pipeline
 from imblearn.utils.estimator_checks import (
@@ -121,6 +122,21 @@ def test_make_pair_indices_one_class_with_pos_fraction_one():
     pairs, labels = make_pair_indices(y, 10, pos_fraction=1.0, random_state=0)
     _assert_valid_pairs(y, pairs, labels)
     assert labels.sum() == 10
+
+
+def test_make_pair_indices_members_uniform_within_class():
+    # 3 samples per class: 6 ordered same-class pairs per class, each drawn
+    # with probability 1/12 (expected 500 of 6000; sd about 21).
+    y = np.array([0, 0, 0, 1, 1, 1])
+    pairs, _ = make_pair_indices(y, 6000, pos_fraction=1.0, random_state=0)
+    freq = Counter(map(tuple, pairs.tolist()))
+    assert len(freq) == 12
+    assert 400 < min(freq.values()) and max(freq.values()) < 600
+    # different-class pairs: all 18 ordered cross-class pairs, about equally
+    pairs, _ = make_pair_indices(y, 9000, pos_fraction=0.0, random_state=0)
+    freq = Counter(map(tuple, pairs.tolist()))
+    assert len(freq) == 18
+    assert 400 < min(freq.values()) and max(freq.values()) < 600
 
 
 def test_make_pair_indices_negatives_use_both_positions():
@@ -578,6 +594,18 @@ def test_imblearn_pipeline_composition(tabular):
     assert 0.0 <= pipe.score(X_pairs, y_pairs) <= 1.0
     # the fitted clone of the sampler in the pipeline holds the pair indices
     assert pipe.named_steps["pairs"].pair_indices_.shape == (60, 2)
+
+
+def test_imblearn_pipeline_with_metadata_routing(tabular):
+    X, y = tabular
+    with sklearn.config_context(enable_metadata_routing=True):
+        pipe = Pipeline(
+            [
+                ("pairs", PairSampler(layout="2d", random_state=0)),
+                ("clf", LogisticRegression()),
+            ]
+        ).fit(X, y)
+    assert pipe[-1].n_features_in_ == 2 * X.shape[1]
 
 
 # ---------------------------------------------------------------------------
