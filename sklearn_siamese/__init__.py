@@ -2,5 +2,13 @@
 
 from ._version import __version__
 from .encoder import SiameseEncoder
+from .pair_classifier import PairClassifier
+from .sampling import PairSampler, TripletSampler
 
-__all__ = ["SiameseEncoder", "__version__"]
+__all__ = [
+    "PairClassifier",
+    "PairSampler",
+    "SiameseEncoder",
+    "TripletSampler",
+    "__version__",
+]

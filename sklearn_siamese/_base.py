@@ -15,11 +15,12 @@ import warnings
 import numpy as np
 import scipy.sparse as sp
 import torch
-from skorch.callbacks import EarlyStopping
 from sklearn.base import BaseEstimator
 from sklearn.utils import check_random_state
+from skorch.callbacks import EarlyStopping
+from skorch.helper import predefined_split
 
-from ._compat import HasMethods, Interval, StrOptions
+from ._compat import Interval, StrOptions
 from ._net import SiameseNet, StratifiedHoldout, TensorData
 from .modules import MLP, ConvNet, KochNet
 
@@ -92,7 +93,9 @@ def as_tensor_data(X):
     X = np.asarray(X, dtype=np.float32)
     with warnings.catch_warnings():
         # Read-only input (a memmap, say) is never written to.
-        warnings.filterwarnings("ignore", message="The given NumPy array is not writable")
+        warnings.filterwarnings(
+            "ignore", message="The given NumPy array is not writable"
+        )
         return torch.from_numpy(X)
 
 
@@ -136,7 +139,7 @@ class SiameseMixin:
     def _params_for(self, prefix):
         prefix = prefix + "__"
         return {
-            k[len(prefix):]: v
+            k[len(prefix) :]: v
             for k, v in self._prefixed_params.items()
             if k.startswith(prefix)
         }
@@ -157,8 +160,7 @@ class SiameseMixin:
         if isinstance(module, type):
             if not issubclass(module, torch.nn.Module):
                 raise TypeError(
-                    f"{prefix}={module.__name__} is not a torch.nn.Module "
-                    "subclass."
+                    f"{prefix}={module.__name__} is not a torch.nn.Module subclass."
                 )
             return module(**kwargs)
         if module == "auto":
@@ -170,7 +172,10 @@ class SiameseMixin:
                 f"Use {prefix}='mlp' for tabular data."
             )
         cls = BRANCHES[module]
-        allowed = set(inspect.signature(cls).parameters) - {"input_shape", "embedding_dim"}
+        allowed = set(inspect.signature(cls).parameters) - {
+            "input_shape",
+            "embedding_dim",
+        }
         unknown = set(kwargs) - allowed
         if unknown:
             raise ValueError(
@@ -186,8 +191,16 @@ class SiameseMixin:
         return int(np.clip(round(_AUTO_STEPS / max(1, n_batches)), low, high))
 
     def _make_net(self, module, criterion, batch_plan, *, seed, device, valid):
+        """The training loop; ``valid`` is False, True (hold out a stratified
+        ``validation_fraction``) or the ``TensorData`` to validate on."""
         callbacks = list(self.callbacks or [])
-        if valid:
+        if isinstance(valid, TensorData):
+            train_split = predefined_split(valid)
+        elif valid:
+            train_split = StratifiedHoldout(self.validation_fraction, seed)
+        else:
+            train_split = None
+        if train_split is not None and self.early_stopping:
             callbacks.append(
                 (
                     "early_stopping",
@@ -209,26 +222,33 @@ class SiameseMixin:
             optimizer__weight_decay=self.weight_decay,
             **{f"optimizer__{k}": v for k, v in self._params_for("optimizer").items()},
             batch_size=self.batch_size,
-            train_split=(
-                StratifiedHoldout(self.validation_fraction, seed) if valid else None
-            ),
+            train_split=train_split,
             callbacks=callbacks,
             device=device,
             verbose=self.verbose,
         )
 
     def _initialize_net(self, module, criterion, batch_plan, *, valid):
-        """Seed, build and initialise ``self.net_`` (weights drawn here)."""
+        """Seed, build and initialise ``self.net_`` (weights drawn here).
+
+        Returns a further seed drawn from ``random_state``, for the caller's
+        own data splits.
+        """
         self._check_prefixed()
         rng = check_random_state(self.random_state)
-        torch_seed_value, batch_seed = rng.randint(_INT32_MAX, size=2)
+        torch_seed_value, batch_seed, split_seed = rng.randint(_INT32_MAX, size=3)
         self.device_ = resolve_device(self.device)
         with torch_seed(int(torch_seed_value), self.device_):
             module = module()
             self.net_ = self._make_net(
-                module, criterion, batch_plan, seed=int(batch_seed),
-                device=self.device_, valid=valid,
+                module,
+                criterion,
+                batch_plan,
+                seed=int(batch_seed),
+                device=self.device_,
+                valid=valid,
             ).initialize()
+        return int(split_seed)
 
     def _train(self, data, epochs):
         """Run ``epochs`` epochs of the training loop on ``data``."""

@@ -17,7 +17,6 @@ Estimators build a ``SiameseNet`` inside ``fit``; they never copy its loop.
 import math
 
 import numpy as np
-import scipy.sparse as sp
 import torch
 from skorch import NeuralNet
 from skorch.utils import to_tensor
@@ -316,8 +315,9 @@ class SiameseNet(NeuralNet):
         if dataset.y is None:
             return _Sequential(dataset, self.predict_batch_size)
         if training:
-            return _Epoch(dataset, self.batch_plan, rng=self.batch_rng_,
-                          transform=self.augment)
+            return _Epoch(
+                dataset, self.batch_plan, rng=self.batch_rng_, transform=self.augment
+            )
         return _Epoch(dataset, self.batch_plan, seed=self.seed)
 
     def infer(self, x, **fit_params):

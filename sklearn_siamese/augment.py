@@ -56,8 +56,12 @@ class RandomAffine:
         cos, sin = torch.cos(angle) / zoom, torch.sin(angle) / zoom
         theta = torch.stack(
             [
-                torch.stack([cos, -sin + shear * cos, uniform(-1, 1) * 2 * self.translate], 1),
-                torch.stack([sin, cos + shear * sin, uniform(-1, 1) * 2 * self.translate], 1),
+                torch.stack(
+                    [cos, -sin + shear * cos, uniform(-1, 1) * 2 * self.translate], 1
+                ),
+                torch.stack(
+                    [sin, cos + shear * sin, uniform(-1, 1) * 2 * self.translate], 1
+                ),
             ],
             1,
         ).to(images.dtype)

@@ -63,7 +63,8 @@ class EuclideanDistance(Distance):
     --------
     >>> import torch
     >>> from sklearn_siamese.distances import EuclideanDistance
-    >>> EuclideanDistance().paired(torch.tensor([[0.0, 0.0]]), torch.tensor([[3.0, 4.0]]))
+    >>> a, b = torch.tensor([[0.0, 0.0]]), torch.tensor([[3.0, 4.0]])
+    >>> EuclideanDistance().paired(a, b)
     tensor([5.])
     """
 
@@ -118,7 +119,8 @@ class ManhattanDistance(Distance):
     --------
     >>> import torch
     >>> from sklearn_siamese.distances import ManhattanDistance
-    >>> ManhattanDistance().paired(torch.tensor([[0.0, 0.0]]), torch.tensor([[3.0, -4.0]]))
+    >>> a, b = torch.tensor([[0.0, 0.0]]), torch.tensor([[3.0, -4.0]])
+    >>> ManhattanDistance().paired(a, b)
     tensor([7.])
     """
 

@@ -161,7 +161,10 @@ class SiameseEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _Base):
 
     _parameter_constraints = {
         **SHARED_CONSTRAINTS,
-        "loss": [StrOptions({"contrastive", "triplet", "prototypical"}), torch.nn.Module],
+        "loss": [
+            StrOptions({"contrastive", "triplet", "prototypical"}),
+            torch.nn.Module,
+        ],
         "mining": [StrOptions({"all", "hard", "semihard"})],
         "sampling": [StrOptions({"batch", "random"})],
         "samples_per_class": [Interval(numbers.Integral, 2, None, closed="left")],

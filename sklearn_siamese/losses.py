@@ -78,7 +78,8 @@ class ContrastiveLoss(_DistanceLoss):
     --------
     >>> import torch
     >>> from sklearn_siamese.losses import ContrastiveLoss
-    >>> e1, e2 = torch.tensor([[0.0, 0.0], [0.0, 0.0]]), torch.tensor([[0.6, 0.8], [0.3, 0.4]])
+    >>> e1 = torch.tensor([[0.0, 0.0], [0.0, 0.0]])
+    >>> e2 = torch.tensor([[0.6, 0.8], [0.3, 0.4]])
     >>> ContrastiveLoss(margin=1.0)((e1, e2), torch.tensor([1, 0]))
     tensor(0.6250)
     """
@@ -133,7 +134,8 @@ class TripletLoss(_DistanceLoss):
     --------
     >>> import torch
     >>> from sklearn_siamese.losses import TripletLoss
-    >>> a, p, n = torch.zeros(1, 2), torch.tensor([[0.0, 1.0]]), torch.tensor([[0.0, 1.5]])
+    >>> a, p = torch.zeros(1, 2), torch.tensor([[0.0, 1.0]])
+    >>> n = torch.tensor([[0.0, 1.5]])
     >>> TripletLoss(margin=1.0)((a, p, n), None)
     tensor(0.5000)
     """
@@ -142,8 +144,7 @@ class TripletLoss(_DistanceLoss):
         super().__init__(distance, margin)
         if mining not in ("all", "hard", "semihard"):
             raise ValueError(
-                f"mining={mining!r} is not supported; use 'all', 'hard' or "
-                "'semihard'."
+                f"mining={mining!r} is not supported; use 'all', 'hard' or 'semihard'."
             )
         self.mining = mining
 
@@ -229,7 +230,11 @@ class PrototypicalLoss(nn.Module):
 
     def _dist(self, pairwise, a, b):
         if self.distance.metric == "euclidean":
-            fn = self.distance.squared_pairwise if pairwise else self.distance.squared_paired
+            fn = (
+                self.distance.squared_pairwise
+                if pairwise
+                else self.distance.squared_paired
+            )
         else:
             fn = self.distance.pairwise if pairwise else self.distance.paired
         return fn(a, b)

@@ -25,6 +25,8 @@ from torch.nn import functional as F
 __all__ = [
     "MLP",
     "ConvNet",
+    "CosineHead",
+    "ExpHead",
     "KochHead",
     "KochNet",
     "SiameseNetwork",
@@ -158,10 +160,10 @@ class KochNet(nn.Module):
     network: Conv 64@10x10 -> pool -> Conv 128@7x7 -> pool -> Conv 128@4x4
     -> pool -> Conv 256@4x4 -> Dense(``embedding_dim``) with a sigmoid, all
     convolutions followed by ReLU. For other sizes the kernel sizes are
-    scaled by ``min(H, W) / 105`` (at least 2 pixels where the map allows), and pooling stops
-    once a feature map is down to 1 pixel. Weights are initialised as in
-    the paper: convolution weights from N(0, 0.01), dense weights from
-    N(0, 0.2), biases from N(0.5, 0.01).
+    scaled by ``min(H, W) / 105`` (at least 2 pixels where the map allows),
+    and pooling stops once a feature map is down to 1 pixel. Weights are
+    initialised as in the paper: convolution weights from N(0, 0.01), dense
+    weights from N(0, 0.2), biases from N(0.5, 0.01).
 
     Parameters
     ----------
@@ -213,7 +215,9 @@ class KochNet(nn.Module):
     def reset_parameters(self):
         for m in self.modules():
             if isinstance(m, (nn.Conv2d, nn.Linear)):
-                nn.init.normal_(m.weight, 0.0, 1e-2 if isinstance(m, nn.Conv2d) else 0.2)
+                nn.init.normal_(
+                    m.weight, 0.0, 1e-2 if isinstance(m, nn.Conv2d) else 0.2
+                )
                 nn.init.normal_(m.bias, 0.5, 1e-2)
 
     def forward(self, x):
@@ -242,6 +246,53 @@ class KochHead(nn.Module):
 
     def forward(self, e1, e2):
         return self.linear((e1 - e2).abs()).squeeze(1)
+
+
+class CosineHead(nn.Module):
+    """Logit of "same" from the cosine similarity: ``scale * cos + bias``.
+
+    ``scale`` and ``bias`` are learned, starting at 10 and -5.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sklearn_siamese.modules import CosineHead
+    >>> CosineHead()(torch.ones(2, 3), torch.ones(2, 3))
+    tensor([5., 5.], grad_fn=<AddBackward0>)
+    """
+
+    def __init__(self):
+        super().__init__()
+        self.scale = nn.Parameter(torch.tensor(10.0))
+        self.bias = nn.Parameter(torch.tensor(-5.0))
+
+    def forward(self, e1, e2):
+        return self.scale * F.cosine_similarity(e1, e2, dim=1, eps=1e-8) + self.bias
+
+
+class ExpHead(nn.Module):
+    """The MaLSTM similarity ``exp(-||e1 - e2||_1)`` as P(same), as a logit.
+
+    Returns ``log(p / (1 - p))`` for ``p = exp(-d)``, computed stably, so
+    that it trains with the binary cross-entropy on logits.
+
+    References
+    ----------
+    .. [1] J. Mueller, A. Thyagarajan, "Siamese Recurrent Architectures for
+       Learning Sentence Similarity", AAAI 2016.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sklearn_siamese.modules import ExpHead
+    >>> p = torch.sigmoid(ExpHead()(torch.zeros(1, 2), torch.tensor([[0.5, 0.5]])))
+    >>> torch.allclose(p, torch.exp(torch.tensor(-1.0)))
+    True
+    """
+
+    def forward(self, e1, e2):
+        d = (e1 - e2).abs().sum(1).clamp_min(1e-6)
+        return -d - torch.log(-torch.expm1(-d))
 
 
 class SiameseNetwork(nn.Module):

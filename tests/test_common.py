@@ -8,7 +8,10 @@ from sklearn_siamese import SiameseEncoder
 ESTIMATORS = [
     SiameseEncoder(max_epochs=2, embedding_dim=8, module__hidden_layer_sizes=(16,)),
     SiameseEncoder(
-        loss="triplet", sampling="random", max_epochs=2, embedding_dim=8,
+        loss="triplet",
+        sampling="random",
+        max_epochs=2,
+        embedding_dim=8,
         module__hidden_layer_sizes=(16,),
     ),
 ]

@@ -38,7 +38,9 @@ def test_history_and_attributes(fitted):
     assert fitted.device_ == ("cuda" if torch.cuda.is_available() else "cpu")
     assert fitted.input_shape_ == (6,)
     assert fitted.n_features_in_ == 6
-    assert list(fitted.get_feature_names_out()) == [f"siameseencoder{i}" for i in range(8)]
+    assert list(fitted.get_feature_names_out()) == [
+        f"siameseencoder{i}" for i in range(8)
+    ]
 
 
 def test_score_is_leave_one_out_nearest_neighbour_accuracy(fitted, blobs):
@@ -103,7 +105,9 @@ def test_pipeline_and_grid_search_over_margin(digits):
         ]
     )
     search = GridSearchCV(
-        pipe, {"siamese__margin": [0.5, 1.0], "siamese__module__dropout": [0.0, 0.1]}, cv=2
+        pipe,
+        {"siamese__margin": [0.5, 1.0], "siamese__module__dropout": [0.0, 0.1]},
+        cv=2,
     ).fit(X_train, y_train)
     assert search.best_params_["siamese__margin"] in (0.5, 1.0)
     assert search.best_estimator_.named_steps["siamese"]._params_for("module") == {
@@ -129,8 +133,11 @@ def test_string_labels(blobs):
 
 
 def test_sparse_tfidf_pipeline():
-    docs = [f"{topic} {word}" for topic in ("apple pie", "rocket launch", "tax law")
-            for word in ("one", "two", "three", "four", "five", "six")]
+    docs = [
+        f"{topic} {word}"
+        for topic in ("apple pie", "rocket launch", "tax law")
+        for word in ("one", "two", "three", "four", "five", "six")
+    ]
     y = np.repeat([0, 1, 2], 6)
     pipe = Pipeline([("tfidf", TfidfVectorizer()), ("siamese", SiameseEncoder(**FAST))])
     Z = pipe.fit_transform(docs, y)
@@ -156,7 +163,9 @@ def test_image_input(shape, module):
     Z = enc.fit(X, y).transform(X)
     assert Z.shape == (18, 4)
     assert enc.input_shape_ == shape
-    with pytest.raises(ValueError, match=r"X has samples of shape \(7, 7\), but SiameseEncoder"):
+    with pytest.raises(
+        ValueError, match=r"X has samples of shape \(7, 7\), but SiameseEncoder"
+    ):
         enc.transform(np.zeros((2, 7, 7), dtype=np.float32))
 
 
@@ -192,8 +201,12 @@ def test_user_module_class_and_instance(blobs):
     before = instance.linear.weight.detach().clone()
     enc = SiameseEncoder(instance, **FAST).fit(X, y)
     assert enc.transform(X).shape == (80, 2)
-    torch.testing.assert_close(instance.linear.weight, before)  # the user's copy is untouched
-    with pytest.raises(ValueError, match=r"module__\* parameters \(\['n_out'\]\) cannot be applied"):
+    torch.testing.assert_close(
+        instance.linear.weight, before
+    )  # the user's copy is untouched
+    with pytest.raises(
+        ValueError, match=r"module__\* parameters \(\['n_out'\]\) cannot be applied"
+    ):
         SiameseEncoder(instance, module__n_out=3, **FAST).fit(X, y)
 
 
@@ -205,7 +218,8 @@ def test_prefixed_parameters_round_trip(blobs):
     assert cloned.get_params()["optimizer__betas"] == (0.8, 0.9)
     cloned.set_params(module__dropout=0.0, margin=2.0)
     assert cloned.margin == 2.0 and cloned._params_for("module") == {
-        "hidden_layer_sizes": (32,), "dropout": 0.0
+        "hidden_layer_sizes": (32,),
+        "dropout": 0.0,
     }
     X, y = blobs
     cloned.set_params(max_epochs=1).fit(X, y)
@@ -214,17 +228,27 @@ def test_prefixed_parameters_round_trip(blobs):
 
 def test_bad_parameters_have_clear_errors(blobs):
     X, y = blobs
-    with pytest.raises(TypeError, match=r"unexpected keyword argument\(s\) \['hidden'\]"):
+    with pytest.raises(
+        TypeError, match=r"unexpected keyword argument\(s\) \['hidden'\]"
+    ):
         SiameseEncoder(hidden=3).fit(X, y)
-    with pytest.raises(ValueError, match=r"Unknown module__\* parameter\(s\) \['width'\]"):
+    with pytest.raises(
+        ValueError, match=r"Unknown module__\* parameter\(s\) \['width'\]"
+    ):
         SiameseEncoder(module__width=3).fit(X, y)
-    with pytest.raises(ValueError, match="The 'margin' parameter of SiameseEncoder must be"):
+    with pytest.raises(
+        ValueError, match="The 'margin' parameter of SiameseEncoder must be"
+    ):
         SiameseEncoder(margin=-1).fit(X, y)
-    with pytest.raises(ValueError, match="The 'loss' parameter of SiameseEncoder must be"):
+    with pytest.raises(
+        ValueError, match="The 'loss' parameter of SiameseEncoder must be"
+    ):
         SiameseEncoder(loss="hinge").fit(X, y)
     with pytest.raises(ValueError, match="The 'embedding_dim' parameter"):
         SiameseEncoder(embedding_dim=0).fit(X, y)
-    with pytest.raises(ValueError, match="loss='prototypical' needs class-balanced batches"):
+    with pytest.raises(
+        ValueError, match="loss='prototypical' needs class-balanced batches"
+    ):
         SiameseEncoder(loss="prototypical", sampling="random").fit(X, y)
     with pytest.raises(ValueError, match=r"module='conv' needs image input"):
         SiameseEncoder(module="conv").fit(X, y)
@@ -251,7 +275,9 @@ def test_bad_input_errors(fitted, blobs):
         SiameseEncoder(**FAST).fit(np.r_[[np.full(6, np.nan)], X[1:]], y)
     with pytest.raises(ValueError, match="inconsistent numbers of samples"):
         SiameseEncoder(**FAST).fit(X, y[:-1])
-    with pytest.raises(ValueError, match="X has 5 features, but SiameseEncoder is expecting 6"):
+    with pytest.raises(
+        ValueError, match="X has 5 features, but SiameseEncoder is expecting 6"
+    ):
         fitted.transform(X[:, :5])
 
 

@@ -43,7 +43,9 @@ def test_distances_match_slow_loop(name):
     dist = get_distance(name)
     pairwise = dist.pairwise(a, b).numpy()
     for i, j in itertools.product(range(len(a)), range(len(b))):
-        assert pairwise[i, j] == pytest.approx(_slow_distance(name, a[i], b[j]), abs=1e-6)
+        assert pairwise[i, j] == pytest.approx(
+            _slow_distance(name, a[i], b[j]), abs=1e-6
+        )
     paired = dist.paired(a, b).numpy()
     for i in range(len(a)):
         assert paired[i] == pytest.approx(_slow_distance(name, a[i], b[i]), abs=1e-6)
@@ -62,8 +64,12 @@ def test_distance_properties(name, values):
     d = dist.pairwise(x, x)
     assert torch.all(d >= -1e-7)
     torch.testing.assert_close(d, d.T)
-    torch.testing.assert_close(torch.diagonal(d), torch.zeros(3, dtype=d.dtype), atol=1e-5, rtol=0)
-    torch.testing.assert_close(dist.paired(x, x), torch.zeros(3, dtype=d.dtype), atol=1e-5, rtol=0)
+    torch.testing.assert_close(
+        torch.diagonal(d), torch.zeros(3, dtype=d.dtype), atol=1e-5, rtol=0
+    )
+    torch.testing.assert_close(
+        dist.paired(x, x), torch.zeros(3, dtype=d.dtype), atol=1e-5, rtol=0
+    )
 
 
 def test_unknown_distance_and_loss_names():
@@ -91,7 +97,9 @@ def _slow_contrastive(emb, labels, name, margin):
 def test_contrastive_in_batch_matches_slow_loop(name, margin):
     emb, labels = _batch()
     loss = ContrastiveLoss(name, margin)(emb, labels)
-    assert loss.item() == pytest.approx(_slow_contrastive(emb, labels, name, margin), rel=1e-6)
+    assert loss.item() == pytest.approx(
+        _slow_contrastive(emb, labels, name, margin), rel=1e-6
+    )
 
 
 @pytest.mark.parametrize("name", DISTANCES)
@@ -101,11 +109,15 @@ def test_contrastive_pairs_matches_slow_loop(name):
     same = torch.tensor([1, 0] * 6)
     expected = np.mean(
         [
-            _slow_distance(name, a, b) ** 2 if s else max(1.5 - _slow_distance(name, a, b), 0) ** 2
+            _slow_distance(name, a, b) ** 2
+            if s
+            else max(1.5 - _slow_distance(name, a, b), 0) ** 2
             for a, b, s in zip(e1, e2, same)
         ]
     )
-    assert ContrastiveLoss(name, 1.5)((e1, e2), same).item() == pytest.approx(expected, rel=1e-6)
+    assert ContrastiveLoss(name, 1.5)((e1, e2), same).item() == pytest.approx(
+        expected, rel=1e-6
+    )
 
 
 def _slow_triplets(emb, labels, name, margin, mining):
@@ -151,7 +163,12 @@ def test_triplet_explicit_matches_slow_loop():
     n, _ = _batch(2)
     expected = np.mean(
         [
-            max(_slow_distance("euclidean", x, y) - _slow_distance("euclidean", x, z) + 1.0, 0)
+            max(
+                _slow_distance("euclidean", x, y)
+                - _slow_distance("euclidean", x, z)
+                + 1.0,
+                0,
+            )
             for x, y, z in zip(a, p, n)
         ]
     )
@@ -180,7 +197,9 @@ def test_prototypical_matches_slow_loop(name):
 
 @pytest.mark.parametrize("loss", [ContrastiveLoss(), TripletLoss(), PrototypicalLoss()])
 def test_losses_give_finite_gradients_with_duplicates(loss):
-    emb = torch.tensor([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0], [0.0, 1.0]], requires_grad=True)
+    emb = torch.tensor(
+        [[1.0, 0.0], [1.0, 0.0], [0.0, 1.0], [0.0, 1.0]], requires_grad=True
+    )
     labels = torch.tensor([0, 0, 1, 1])
     loss(emb, labels).backward()
     assert torch.isfinite(emb.grad).all()

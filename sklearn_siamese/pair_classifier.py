@@ -1,0 +1,650 @@
+"""PairClassifier: "same or different?" on pairs, through the shared loop."""
+
+import numbers
+
+import numpy as np
+import torch
+from scipy.special import expit, logit
+from sklearn.base import ClassifierMixin
+from sklearn.isotonic import IsotonicRegression
+from sklearn.linear_model import LogisticRegression
+from sklearn.utils import check_array, check_random_state
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted, validate_data
+from torch.nn import functional as F
+
+from ._base import SHARED_CONSTRAINTS, _Base, _module_constraint, as_tensor_data
+from ._compat import Interval, StrOptions, _fit_context
+from ._net import ShuffledBatches, StratifiedHoldout, TensorData
+from .distances import get_distance
+from .losses import ContrastiveLoss
+from .modules import CosineHead, ExpHead, KochHead, SiameseNetwork
+
+__all__ = ["PairClassifier"]
+
+_INT32_MAX = np.iinfo(np.int32).max
+
+
+class _BinaryCrossEntropy(torch.nn.Module):
+    """Binary cross-entropy on logits, with 0/1 integer targets."""
+
+    def forward(self, output, target):
+        return F.binary_cross_entropy_with_logits(output, target.to(output.dtype))
+
+
+class PairClassifier(ClassifierMixin, _Base):
+    """Classify pairs of samples as "same" or "different".
+
+    A siamese network: one branch network (shared weights) embeds both
+    samples of a pair, and a head turns the two embeddings into a score of
+    similarity, trained on labelled pairs through the package's one skorch
+    loop. Probabilities are calibrated on held-out pairs, so
+    ``predict_proba`` gives usable P(same) (a low Brier score), and the
+    decision threshold can be tuned for accuracy, F-beta or a target true
+    positive / true negative rate with :meth:`calibrate_threshold`.
+
+    Parameters
+    ----------
+    module : {"auto", "mlp", "conv", "koch"}, torch.nn.Module class or instance, \
+            default="auto"
+        The branch network, as in :class:`SiameseEncoder`; it sees one
+        sample of a pair at a time.
+    head : {"koch", "distance", "cosine", "exp"}, default="koch"
+        - ``"koch"``: ``|e1 - e2| -> linear -> sigmoid`` trained with the
+          binary cross-entropy (Koch et al. 2015);
+        - ``"distance"``: the contrastive loss (Hadsell et al. 2006) with
+          ``margin`` and ``distance``; the score is the negative distance;
+        - ``"cosine"``: a learned scale and bias of the cosine similarity,
+          binary cross-entropy;
+        - ``"exp"``: ``exp(-||e1 - e2||_1)`` as P(same), binary
+          cross-entropy (the MaLSTM similarity of Mueller et al. 2016).
+    margin : float, default=1.0
+        Margin of the contrastive loss (``head="distance"``).
+    distance : {"euclidean", "cosine", "manhattan"}, default="euclidean"
+        Distance of the contrastive loss (``head="distance"``).
+    embedding_dim : int, default=64
+        Size of the embedding of the built-in branches.
+    normalize : bool, default=False
+        L2-normalise the embeddings.
+    shared : bool, default=True
+        Share the branch between both sides (siamese). ``False`` gives each
+        side its own branch (pseudo-siamese), for inputs of different kinds
+        or widths.
+    n_features_a : int, default=None
+        For 2-D ``[x1 | x2]`` input with ``shared=False``: the first
+        ``n_features_a`` columns are side A, the rest side B. ``None``
+        splits the columns in half.
+    module_b : same kinds as ``module``, default=None
+        Branch of side B when ``shared=False``; ``None`` uses ``module``.
+        Its own parameters are passed as ``module_b__*``.
+    calibration : {"sigmoid", "isotonic"}, default="sigmoid"
+        How scores become probabilities on the held-out pairs: Platt's
+        sigmoid or isotonic regression.
+    pos_label : label, default=None
+        The label that means "same"; ``None`` means ``classes_[1]`` (1 for
+        {0, 1}, +1 for {-1, +1}, True for booleans, the second in sorted
+        order for strings, e.g. "same" for {"different", "same"}). As in
+        scikit-learn, ``decision_function > 0`` always predicts
+        ``classes_[1]``, so with ``pos_label=classes_[0]`` higher decision
+        values mean *less* similar.
+    max_epochs : int or "auto", default="auto"
+        Training epochs over the pairs; ``"auto"`` aims at 2000 optimiser
+        steps, between 5 and 100 epochs.
+    batch_size : int, default=128
+        Pairs per optimiser step.
+    lr : float, default=1e-3
+        Learning rate.
+    optimizer : torch.optim.Optimizer class, default=torch.optim.Adam
+        Optimiser; its other parameters are set with ``optimizer__*``.
+    weight_decay : float, default=0.0
+        L2 penalty passed to the optimiser.
+    early_stopping : bool, default=False
+        Stop when the loss on the held-out pairs has not improved for
+        ``n_iter_no_change`` epochs, and keep the best weights.
+    validation_fraction : float, default=0.1
+        Fraction of the pairs held out (stratified) to calibrate
+        probabilities, and for early stopping.
+    n_iter_no_change : int, default=5
+        Patience of early stopping, in epochs.
+    device : "auto", str or torch.device, default="auto"
+        ``"auto"`` trains on CUDA when available; results come back as NumPy.
+    callbacks : list of skorch callbacks, default=None
+        Extra skorch callbacks.
+    random_state : int, RandomState instance or None, default=None
+        Seeds weights, batches, dropout and the held-out split.
+    verbose : int, default=0
+        Print a table of per-epoch losses when positive.
+    **kwargs
+        ``module__*``, ``module_b__*`` and ``optimizer__*`` parameters.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (2,)
+        The two labels, sorted.
+    pos_label_ : label
+        The label that means "same".
+    threshold_ : float
+        Predict "same" when the calibrated P(same) exceeds it; 0.5 after
+        ``fit``, changed by :meth:`calibrate_threshold` and
+        :meth:`set_threshold`.
+    calibrator_ : LogisticRegression or IsotonicRegression
+        Maps a pair's score to P(same).
+    net_ : skorch.NeuralNet
+        The fitted training loop.
+    history_ : skorch.History
+        Per-epoch losses.
+    input_shape_ : tuple of int
+        Shape of one sample of side A (``input_shape_b_`` for side B).
+    n_features_in_ : int
+        ``X.shape[1]`` seen in ``fit``.
+
+    See Also
+    --------
+    SiameseEncoder : Embeddings for downstream models.
+    PairSampler : Make training pairs from labelled samples.
+
+    References
+    ----------
+    .. [1] G. Koch, R. Zemel, R. Salakhutdinov, "Siamese Neural Networks for
+       One-shot Image Recognition", ICML Deep Learning Workshop, 2015.
+    .. [2] R. Hadsell, S. Chopra, Y. LeCun, "Dimensionality Reduction by
+       Learning an Invariant Mapping", CVPR 2006.
+    .. [3] J. Platt, "Probabilistic Outputs for Support Vector Machines",
+       1999.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from sklearn_siamese import PairClassifier, PairSampler
+    >>> X, y = load_digits(return_X_y=True)
+    >>> pairs, same = PairSampler(n_pairs=1000, random_state=0).fit_resample(X / 16, y)
+    >>> pairs.shape
+    (1000, 2, 64)
+    >>> clf = PairClassifier(max_epochs=2, random_state=0).fit(pairs, same)
+    >>> clf.predict_proba(pairs[:2]).shape
+    (2, 2)
+    """
+
+    _parameter_constraints = {
+        **SHARED_CONSTRAINTS,
+        "head": [StrOptions({"koch", "distance", "cosine", "exp"})],
+        "shared": ["boolean"],
+        "n_features_a": [Interval(numbers.Integral, 1, None, closed="left"), None],
+        "module_b": [None, *_module_constraint()],
+        "calibration": [StrOptions({"sigmoid", "isotonic"})],
+        "pos_label": "no_validation",
+    }
+
+    def __init__(
+        self,
+        module="auto",
+        *,
+        head="koch",
+        margin=1.0,
+        distance="euclidean",
+        embedding_dim=64,
+        normalize=False,
+        shared=True,
+        n_features_a=None,
+        module_b=None,
+        calibration="sigmoid",
+        pos_label=None,
+        max_epochs="auto",
+        batch_size=128,
+        lr=1e-3,
+        optimizer=torch.optim.Adam,
+        weight_decay=0.0,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=5,
+        device="auto",
+        callbacks=None,
+        random_state=None,
+        verbose=0,
+        **kwargs,
+    ):
+        self.module = module
+        self.head = head
+        self.margin = margin
+        self.distance = distance
+        self.embedding_dim = embedding_dim
+        self.normalize = normalize
+        self.shared = shared
+        self.n_features_a = n_features_a
+        self.module_b = module_b
+        self.calibration = calibration
+        self.pos_label = pos_label
+        self.max_epochs = max_epochs
+        self.batch_size = batch_size
+        self.lr = lr
+        self.optimizer = optimizer
+        self.weight_decay = weight_decay
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.device = device
+        self.callbacks = callbacks
+        self.random_state = random_state
+        self.verbose = verbose
+        self._set_prefixed(kwargs)
+
+    # -- input ---------------------------------------------------------------
+
+    def _split_pairs(self, X, reset):
+        """Validate pairs and return the two sides as model-ready data."""
+        if not reset:
+            self._check_pair_shape(X)
+        X = validate_data(
+            self,
+            X,
+            accept_sparse="csr",
+            allow_nd=True,
+            dtype=[np.float32, np.float64],
+            reset=reset,
+        )
+        if X.ndim == 2:
+            width = X.shape[1]
+            k = self.n_features_a
+            if k is None:
+                if width % 2:
+                    raise ValueError(
+                        "PairClassifier reads 2-D X as [x1 | x2] rows, so the pair "
+                        f"width must be even; got {width} feature(s). Pass pairs "
+                        "as an array of shape (n_pairs, 2, n_features), or set "
+                        "n_features_a with shared=False for sides of different "
+                        "widths."
+                    )
+                k = width // 2
+            elif k >= width:
+                raise ValueError(
+                    f"n_features_a ({k}) must be smaller than the pair width "
+                    f"({width}): side B needs at least one column."
+                )
+            elif self.shared and 2 * k != width:
+                raise ValueError(
+                    f"n_features_a={k} splits {width} columns into sides of "
+                    f"{k} and {width - k}; a shared branch needs sides of equal "
+                    "width. Set shared=False for sides of different widths."
+                )
+            A, B = X[:, :k], X[:, k:]
+        else:
+            if self.n_features_a is not None:
+                raise ValueError(
+                    "n_features_a applies to 2-D [x1 | x2] input only; X has "
+                    f"shape {X.shape}."
+                )
+            if X.shape[1] != 2:
+                raise ValueError(
+                    "Pairs of shape (n_pairs, 2, *sample_shape) were expected; "
+                    f"got X of shape {X.shape}, whose second axis is not 2."
+                )
+            A, B = X[:, 0], X[:, 1]
+        if reset:
+            self.input_shape_ = tuple(A.shape[1:])
+            self.input_shape_b_ = tuple(B.shape[1:])
+        return TensorData((as_tensor_data(A), as_tensor_data(B)))
+
+    def _check_pair_shape(self, X):
+        shape = tuple(getattr(X, "shape", ()))
+        if len(shape) > 2 and shape[2:] != self.input_shape_:
+            raise ValueError(
+                f"X holds pairs of samples of shape {shape[2:]}, but "
+                f"{type(self).__name__} was fitted on samples of shape "
+                f"{self.input_shape_}."
+            )
+
+    def _encode_y(self, y):
+        check_classification_targets(y)
+        classes, y_codes = np.unique(y, return_inverse=True)
+        if len(classes) == 1:
+            raise ValueError(
+                "PairClassifier needs 'same' and 'different' pairs to learn from; "
+                f"y has 1 class ({classes[0]!r})."
+            )
+        if len(classes) > 2:
+            raise ValueError(
+                "Only binary classification is supported. PairClassifier "
+                f"classifies pairs as same or different; y has {len(classes)} "
+                f"classes: {classes.tolist()[:10]}. To learn from class labels "
+                "of single samples, use PairSampler or SiameseEncoder."
+            )
+        if self.pos_label is None:
+            pos = 1
+        elif self.pos_label in classes.tolist():
+            pos = classes.tolist().index(self.pos_label)
+        else:
+            raise ValueError(
+                f"pos_label={self.pos_label!r} is not one of the labels in y: "
+                f"{classes.tolist()}."
+            )
+        self.classes_ = classes
+        self.pos_label_ = classes[pos]
+        self._pos_index = pos
+        return (y_codes.reshape(-1) == pos).astype(np.int64)
+
+    # -- fitting ---------------------------------------------------------------
+
+    def _build_module(self, data):
+        branch = self._build_branch(self.input_shape_)
+        branch_b = None
+        if not self.shared:
+            module_b = self.module if self.module_b is None else self.module_b
+            branch_b = self._build_branch(
+                self.input_shape_b_, prefix="module_b", module=module_b
+            )
+        head = None
+        if self.head == "koch":
+            sample = data.take(slice(0, 2))[0].float()
+            branch.eval()
+            with torch.no_grad():
+                dim = branch(sample).shape[1]
+            branch.train()
+            head = KochHead(dim)
+        elif self.head == "cosine":
+            head = CosineHead()
+        elif self.head == "exp":
+            head = ExpHead()
+        return SiameseNetwork(branch, branch_b, head=head, normalize=self.normalize)
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y):
+        """Train on labelled pairs, then calibrate on held-out pairs.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_pairs, 2, *sample_shape) \
+                or (n_pairs, n_features_a + n_features_b)
+            Pairs: a 3-D (or higher) array, or 2-D ``[x1 | x2]`` rows.
+        y : array-like of shape (n_pairs,)
+            Two labels: "same" (``pos_label``, by default ``classes_[1]``)
+            and "different".
+
+        Returns
+        -------
+        self : PairClassifier
+            The fitted classifier.
+        """
+        if self.module_b is not None and self.shared:
+            raise ValueError(
+                "module_b gives side B its own branch; it needs shared=False."
+            )
+        data = self._split_pairs(X, reset=True)
+        same = self._encode_y(y)
+        if len(same) != len(data):
+            raise ValueError(
+                f"X and y have inconsistent numbers of pairs: {len(data)} and "
+                f"{len(same)}."
+            )
+        data.y = same
+        seed = int(np.random.RandomState(self._split_seed()).randint(_INT32_MAX))
+        train, held = StratifiedHoldout(self.validation_fraction, seed)(data)
+        if np.bincount(held.y, minlength=2).min() < 2:
+            train = held = data  # too few pairs to hold out: calibrate in-sample
+        criterion = (
+            ContrastiveLoss(self.distance, self.margin)
+            if self.head == "distance"
+            else _BinaryCrossEntropy()
+        )
+        self._initialize_net(
+            lambda: self._build_module(data),
+            criterion,
+            ShuffledBatches(self.batch_size),
+            valid=held if self.early_stopping and held is not train else False,
+        )
+        n_batches = -(-len(train) // self.batch_size)
+        self._train(train, self._max_epochs(n_batches))
+        self.net_.train_split = None  # drop the held-out data from the model
+        self._fit_calibration(self._scores(TensorData(held.X)), held.y)
+        self.set_threshold(0.5)
+        return self
+
+    def _split_seed(self):
+        return check_random_state(self.random_state).randint(_INT32_MAX)
+
+    def _fit_calibration(self, scores, same):
+        if self.calibration == "isotonic":
+            self.calibrator_ = IsotonicRegression(
+                y_min=0.0, y_max=1.0, out_of_bounds="clip"
+            ).fit(scores, same)
+            return
+        calibrator = LogisticRegression(C=1e4).fit(scores[:, None], same)
+        # Probabilities must grow with similarity, also for a model too
+        # poor to rank pairs: then P(same) is close to the base rate.
+        calibrator.coef_ = np.maximum(calibrator.coef_, 1e-6)
+        self.calibrator_ = calibrator
+
+    # -- scores ----------------------------------------------------------------
+
+    def _scores(self, data):
+        """Similarity of each pair (higher = more similar), float64."""
+        out = self._forward(data)
+        if isinstance(out, tuple):
+            out = -get_distance(self.distance).paired(*out)
+        return out.double().numpy()
+
+    def _proba_same(self, scores):
+        if isinstance(self.calibrator_, IsotonicRegression):
+            return self.calibrator_.predict(scores)
+        a, b = self.calibrator_.coef_[0, 0], self.calibrator_.intercept_[0]
+        return expit(a * scores + b)
+
+    def _score_for_proba(self, p):
+        """The score at which the calibrated P(same) crosses ``p``."""
+        if isinstance(self.calibrator_, IsotonicRegression):
+            xs = self.calibrator_.X_thresholds_
+            ys = self.calibrator_.y_thresholds_
+            i = np.searchsorted(ys, p, side="right")
+            if i == 0:
+                return xs[0] - 1.0
+            if i == len(ys):
+                return xs[-1]
+            frac = (p - ys[i - 1]) / (ys[i] - ys[i - 1])
+            return xs[i - 1] + frac * (xs[i] - xs[i - 1])
+        a, b = self.calibrator_.coef_[0, 0], self.calibrator_.intercept_[0]
+        p = np.clip(p, 1e-12, 1 - 1e-12)
+        return (logit(p) - b) / a
+
+    def decision_function(self, X):
+        """Similarity scores, shifted so that 0 is the decision threshold.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_pairs, 2, *sample_shape) \
+                or (n_pairs, n_features)
+            Pairs, in the layout used in ``fit``.
+
+        Returns
+        -------
+        scores : ndarray of shape (n_pairs,)
+            Positive values predict ``classes_[1]``. With the default
+            ``pos_label``, higher means more similar.
+        """
+        check_is_fitted(self)
+        scores = self._scores(self._split_pairs(X, reset=False)) - self._score_threshold
+        return scores if self._pos_index == 1 else -scores
+
+    def predict_proba(self, X):
+        """Calibrated probabilities of the two labels.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_pairs, 2, *sample_shape) \
+                or (n_pairs, n_features)
+            Pairs, in the layout used in ``fit``.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_pairs, 2)
+            Columns in ``classes_`` order; the ``pos_label_`` column is
+            P(same).
+        """
+        check_is_fitted(self)
+        p = self._proba_same(self._scores(self._split_pairs(X, reset=False)))
+        proba = np.column_stack([1 - p, p])
+        return proba if self._pos_index == 1 else proba[:, ::-1]
+
+    def predict(self, X):
+        """Predict "same" or "different" for each pair.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_pairs, 2, *sample_shape) \
+                or (n_pairs, n_features)
+            Pairs, in the layout used in ``fit``.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_pairs,)
+            Labels from ``classes_``: ``pos_label_`` where P(same) exceeds
+            ``threshold_``.
+        """
+        return self.classes_[(self.decision_function(X) > 0).astype(int)]
+
+    def embed(self, X, *, side="a"):
+        """Embed single samples through the branch of one side.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, *sample_shape)
+            Samples shaped like one side of the training pairs.
+        side : {"a", "b"}, default="a"
+            Which branch; they differ only when ``shared=False``.
+
+        Returns
+        -------
+        embeddings : ndarray of shape (n_samples, n_dims), dtype float32
+        """
+        check_is_fitted(self)
+        if side not in ("a", "b"):
+            raise ValueError(f"side must be 'a' or 'b'; got {side!r}.")
+        shape = self.input_shape_ if side == "a" else self.input_shape_b_
+        X = check_array(
+            X, accept_sparse="csr", allow_nd=True, dtype=[np.float32, np.float64]
+        )
+        if tuple(X.shape[1:]) != shape:
+            raise ValueError(
+                f"X has samples of shape {X.shape[1:]}, but side {side!r} of the "
+                f"PairClassifier was fitted on samples of shape {shape}."
+            )
+        module = self.net_.module_
+        module.eval()
+        outputs = []
+        with torch.inference_mode():
+            for batch, _ in self.net_.get_iterator(TensorData(as_tensor_data(X))):
+                batch = batch.to(self.device_)
+                outputs.append(module.embed(batch, second=side == "b").cpu())
+        return torch.cat(outputs).numpy()
+
+    # -- thresholds ------------------------------------------------------------
+
+    def set_threshold(self, threshold):
+        """Predict "same" when the calibrated P(same) exceeds ``threshold``.
+
+        Parameters
+        ----------
+        threshold : float in (0, 1)
+
+        Returns
+        -------
+        self : PairClassifier
+        """
+        if not 0 < threshold < 1:
+            raise ValueError(f"threshold must be in (0, 1); got {threshold!r}.")
+        self.threshold_ = float(threshold)
+        self._score_threshold = float(self._score_for_proba(self.threshold_))
+        return self
+
+    def calibrate_threshold(
+        self, X, y, *, strategy="accuracy", beta=1.0, min_rate=None
+    ):
+        """Choose ``threshold_`` on labelled pairs.
+
+        The strategies of metric-learn's ``calibrate_threshold``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix}
+            Pairs, in the layout used in ``fit``.
+        y : array-like of shape (n_pairs,)
+            Their labels.
+        strategy : {"accuracy", "f_beta", "max_tpr", "max_tnr"}, default="accuracy"
+            Maximise accuracy; the F-beta score of "same"; the true positive
+            rate subject to a true negative rate of at least ``min_rate``;
+            or the true negative rate subject to a true positive rate of at
+            least ``min_rate``.
+        beta : float, default=1.0
+            Beta of the F-beta score.
+        min_rate : float in [0, 1], default=None
+            Required for ``"max_tpr"`` and ``"max_tnr"``.
+
+        Returns
+        -------
+        self : PairClassifier
+        """
+        check_is_fitted(self)
+        if strategy not in ("accuracy", "f_beta", "max_tpr", "max_tnr"):
+            raise ValueError(
+                f"strategy={strategy!r} is not supported; use 'accuracy', "
+                "'f_beta', 'max_tpr' or 'max_tnr'."
+            )
+        if strategy in ("max_tpr", "max_tnr") and (
+            min_rate is None or not 0 <= min_rate <= 1
+        ):
+            raise ValueError(
+                f"strategy={strategy!r} needs min_rate in [0, 1]; got {min_rate!r}."
+            )
+        scores = self._scores(self._split_pairs(X, reset=False))
+        y = np.asarray(y)
+        if len(y) != len(scores):
+            raise ValueError(
+                f"X and y have inconsistent numbers of pairs: {len(scores)} and "
+                f"{len(y)}."
+            )
+        unknown = set(np.unique(y).tolist()) - set(self.classes_.tolist())
+        if unknown:
+            raise ValueError(
+                f"y has labels {sorted(unknown, key=str)} not seen in fit; "
+                f"classes_ are {self.classes_.tolist()}."
+            )
+        same = y == self.pos_label_
+        order = np.argsort(-scores, kind="stable")
+        s, t = scores[order], same[order]
+        # Cut k: the k highest scores are predicted "same".
+        tp = np.concatenate([[0], np.cumsum(t)])
+        fp = np.concatenate([[0], np.cumsum(~t)])
+        n_pos, n_neg = tp[-1], fp[-1]
+        tn, fn = n_neg - fp, n_pos - tp
+        with np.errstate(divide="ignore", invalid="ignore"):
+            tpr = tp / max(n_pos, 1)
+            tnr = tn / max(n_neg, 1)
+            if strategy == "accuracy":
+                objective = (tp + tn) / len(s)
+            elif strategy == "f_beta":
+                b2 = beta**2
+                objective = np.nan_to_num(
+                    (1 + b2) * tp / ((1 + b2) * tp + b2 * fn + fp)
+                )
+            elif strategy == "max_tpr":
+                objective = np.where(tnr >= min_rate, tpr, -1.0)
+            else:
+                objective = np.where(tpr >= min_rate, tnr, -1.0)
+        # Only cut between distinct scores.
+        valid = np.concatenate([[True], s[:-1] > s[1:], [True]])
+        objective = np.where(valid, objective, -np.inf)
+        k = int(np.argmax(objective))
+        if k == 0:
+            cut = s[0] + 1.0
+        elif k == len(s):
+            cut = s[-1] - 1.0
+        else:
+            cut = (s[k - 1] + s[k]) / 2
+        self._score_threshold = float(cut)
+        self.threshold_ = float(np.clip(self._proba_same(np.array([cut]))[0], 0, 1))
+        return self
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_class = False
+        tags.input_tags.sparse = True
+        tags.input_tags.three_d_array = True
+        return tags
