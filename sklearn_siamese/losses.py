@@ -198,6 +198,11 @@ class PrototypicalLoss(nn.Module):
     evaluation. Samples whose class has no other member in the batch only
     serve as prototypes.
 
+    An optional additive margin (as in the AM-softmax / CosFace losses) is
+    added to the distance to the sample's own prototype before the
+    softmax, so that the sample is only classified confidently when its
+    own prototype is nearer than the others by at least ``margin``.
+
     Parameters
     ----------
     distance : {"euclidean", "cosine", "manhattan"} or Distance, default="euclidean"
@@ -205,11 +210,15 @@ class PrototypicalLoss(nn.Module):
         in the paper.
     temperature : float, default=0.1
         Logits are ``-distance / temperature``.
+    margin : float, default=0.0
+        Additive margin on the distance to the own prototype.
 
     References
     ----------
     .. [1] J. Snell, K. Swersky, R. Zemel, "Prototypical Networks for
        Few-shot Learning", NeurIPS 2017.
+    .. [2] F. Wang, J. Cheng, W. Liu, H. Liu, "Additive Margin Softmax for
+       Face Verification", IEEE Signal Processing Letters, 2018.
 
     Examples
     --------
@@ -220,13 +229,17 @@ class PrototypicalLoss(nn.Module):
     tensor(True)
     """
 
-    def __init__(self, distance="euclidean", temperature=0.1):
+    def __init__(self, distance="euclidean", temperature=0.1, margin=0.0):
         super().__init__()
         self.distance = get_distance(distance)
         self.temperature = float(temperature)
+        self.margin = float(margin)
 
     def extra_repr(self):
-        return f"distance={self.distance!r}, temperature={self.temperature}"
+        return (
+            f"distance={self.distance!r}, temperature={self.temperature}, "
+            f"margin={self.margin}"
+        )
 
     def _dist(self, pairwise, a, b):
         if self.distance.metric == "euclidean":
@@ -254,7 +267,7 @@ class PrototypicalLoss(nn.Module):
         loo = (sums[inv] - output) / (own_count - 1).clamp_min(1).unsqueeze(1)
         dist = self._dist(True, output, protos)
         own = self._dist(False, output, loo)
-        dist = dist.scatter(1, inv.unsqueeze(1), own.unsqueeze(1))
+        dist = dist.scatter(1, inv.unsqueeze(1), own.unsqueeze(1) + self.margin)
         logits = -dist / self.temperature
         if not valid.any() or len(classes) < 2:
             return output.sum() * 0.0
@@ -299,7 +312,7 @@ def get_loss(loss, *, distance="euclidean", margin=1.0, mining="all"):
     if loss == "triplet":
         return TripletLoss(distance, margin, mining)
     if loss == "prototypical":
-        return PrototypicalLoss(distance)
+        return PrototypicalLoss(distance, margin=margin)
     raise ValueError(
         f"loss={loss!r} is not supported; use one of {sorted(LOSSES)} or a "
         "torch.nn.Module."

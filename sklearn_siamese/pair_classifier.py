@@ -10,7 +10,7 @@ from sklearn.isotonic import IsotonicRegression
 from sklearn.linear_model import LogisticRegression
 from sklearn.utils import check_array, check_random_state
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 from torch.nn import functional as F
 
 from ._base import SHARED_CONSTRAINTS, _Base, _module_constraint, as_tensor_data
@@ -294,12 +294,13 @@ class PairClassifier(ClassifierMixin, _Base):
             )
 
     def _encode_y(self, y):
+        y = column_or_1d(y, warn=True)
         check_classification_targets(y)
         classes, y_codes = np.unique(y, return_inverse=True)
         if len(classes) == 1:
             raise ValueError(
                 "PairClassifier needs 'same' and 'different' pairs to learn from; "
-                f"y has 1 class ({classes[0]!r})."
+                f"y has 1 class ({classes.tolist()[0]!r})."
             )
         if len(classes) > 2:
             raise ValueError(
@@ -498,6 +499,7 @@ class PairClassifier(ClassifierMixin, _Base):
             Labels from ``classes_``: ``pos_label_`` where P(same) exceeds
             ``threshold_``.
         """
+        check_is_fitted(self)
         return self.classes_[(self.decision_function(X) > 0).astype(int)]
 
     def embed(self, X, *, side="a"):

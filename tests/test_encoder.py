@@ -80,8 +80,9 @@ def test_fitting_does_not_touch_global_random_state(blobs):
     [
         dict(loss="triplet", mining="hard"),
         dict(loss="triplet", mining="semihard", distance="cosine"),
-        dict(loss="prototypical"),
-        dict(sampling="random"),
+        dict(loss="contrastive"),
+        dict(loss="contrastive", sampling="random"),
+        dict(loss="prototypical", distance="cosine"),
         dict(loss="triplet", sampling="random"),
         dict(distance="manhattan", normalize=False),
     ],

@@ -176,7 +176,8 @@ def test_triplet_explicit_matches_slow_loop():
 
 
 @pytest.mark.parametrize("name", DISTANCES)
-def test_prototypical_matches_slow_loop(name):
+@pytest.mark.parametrize("margin", [0.0, 0.7])
+def test_prototypical_matches_slow_loop(name, margin):
     emb, labels = _batch(seed=5, n_classes=4, per_class=3)
     temperature = 0.5
     classes = sorted(set(labels.tolist()))
@@ -187,11 +188,12 @@ def test_prototypical_matches_slow_loop(name):
             members = [j for j in range(len(labels)) if labels[j] == c and j != i]
             proto = emb[members].mean(0)
             d = _slow_distance(name, emb[i], proto)
-            logits.append(-(d**2 if name == "euclidean" else d) / temperature)
+            d = d**2 if name == "euclidean" else d
+            logits.append(-(d + margin * (c == labels[i].item())) / temperature)
         logits = np.array(logits)
         target = classes.index(labels[i].item())
         losses.append(-(logits[target] - np.log(np.sum(np.exp(logits)))))
-    loss = PrototypicalLoss(name, temperature)(emb, labels)
+    loss = PrototypicalLoss(name, temperature, margin)(emb, labels)
     assert loss.item() == pytest.approx(np.mean(losses), rel=1e-6)
 
 

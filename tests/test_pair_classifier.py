@@ -1,0 +1,251 @@
+"""Behaviour of PairClassifier."""
+
+import pickle
+
+import numpy as np
+import pytest
+import torch
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.metrics import brier_score_loss
+from sklearn.model_selection import (
+    GridSearchCV,
+    TunedThresholdClassifierCV,
+    cross_val_score,
+)
+
+from sklearn_siamese import PairClassifier, PairSampler
+
+FAST = dict(max_epochs=15, embedding_dim=8, random_state=0)
+
+
+@pytest.fixture(scope="module")
+def pairs(blobs):
+    X, y = blobs
+    P, same = PairSampler(n_pairs=400, random_state=0).fit_resample(X, y)
+    return P, same
+
+
+@pytest.fixture(scope="module")
+def fitted(pairs):
+    P, same = pairs
+    return PairClassifier(**FAST).fit(P, same)
+
+
+def test_learns_pairs_and_outputs_are_consistent(fitted, pairs):
+    P, same = pairs
+    assert fitted.score(P, same) > 0.95
+    proba = fitted.predict_proba(P)
+    assert proba.shape == (400, 2)
+    np.testing.assert_allclose(proba.sum(1), 1.0)
+    decision = fitted.decision_function(P)
+    np.testing.assert_array_equal(fitted.predict(P), (decision > 0).astype(int))
+    np.testing.assert_array_equal(fitted.predict(P), (proba[:, 1] > 0.5).astype(int))
+    assert brier_score_loss(same, proba[:, 1]) < 0.05
+    # higher decision values for same-class pairs
+    assert decision[same == 1].mean() > decision[same == 0].mean()
+
+
+def test_two_d_layout_equals_three_d_layout(pairs):
+    P, same = pairs
+    flat = P.reshape(len(P), -1)
+    a = PairClassifier(**FAST).fit(P, same).predict_proba(P)
+    b = PairClassifier(**FAST).fit(flat, same).predict_proba(flat)
+    np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-7)
+
+
+@pytest.mark.parametrize("head", ["distance", "cosine", "exp"])
+def test_heads(pairs, head):
+    P, same = pairs
+    clf = PairClassifier(head=head, **FAST).fit(P, same)
+    assert clf.score(P, same) > 0.9
+    assert np.all(
+        np.diff(clf.predict_proba(P)[np.argsort(clf.decision_function(P)), 1]) >= 0
+    )
+
+
+@pytest.mark.parametrize(
+    "labels, same_label",
+    [((0, 1), 1), ((-1, 1), 1), ((False, True), True), (("different", "same"), "same")],
+)
+def test_label_conventions(pairs, labels, same_label):
+    P, same = pairs
+    y = np.array(labels, dtype=object if isinstance(labels[0], str) else None)[same]
+    clf = PairClassifier(**FAST).fit(P, y)
+    assert list(clf.classes_) == list(labels)
+    assert clf.pos_label_ == same_label
+    assert set(clf.predict(P)) <= set(labels)
+    np.testing.assert_array_equal(
+        clf.predict_proba(P), PairClassifier(**FAST).fit(P, same).predict_proba(P)
+    )
+
+
+def test_pos_label_for_strings_sorting_the_other_way(pairs):
+    P, same = pairs
+    y = np.where(same == 1, "match", "no match")  # sorted: "match" first
+    clf = PairClassifier(pos_label="match", **FAST).fit(P, y)
+    assert clf.pos_label_ == "match"
+    reference = PairClassifier(**FAST).fit(P, same)
+    np.testing.assert_allclose(
+        clf.predict_proba(P)[:, 0], reference.predict_proba(P)[:, 1]
+    )
+    np.testing.assert_array_equal(clf.predict(P) == "match", reference.predict(P) == 1)
+    with pytest.raises(ValueError, match=r"pos_label='yes' is not one of the labels"):
+        PairClassifier(pos_label="yes", **FAST).fit(P, y)
+
+
+def test_thresholds(fitted, pairs):
+    P, same = pairs
+    clf = pickle.loads(pickle.dumps(fitted))
+    proba = clf.predict_proba(P)[:, 1]
+    clf.set_threshold(0.9)
+    np.testing.assert_array_equal(clf.predict(P), (proba > 0.9).astype(int))
+    clf.calibrate_threshold(P, same, strategy="max_tpr", min_rate=0.99)
+    pred = clf.predict(P)
+    assert np.mean(pred[same == 0] == 0) >= 0.99
+    clf.calibrate_threshold(P, same, strategy="max_tnr", min_rate=1.0)
+    assert np.all(clf.predict(P)[same == 1] == 1)
+    clf.calibrate_threshold(P, same, strategy="accuracy")
+    accuracy = clf.score(P, same)
+    for t in np.linspace(0.05, 0.95, 19):
+        assert accuracy >= np.mean((proba > t).astype(int) == same) - 1e-12
+    clf.calibrate_threshold(P, same, strategy="f_beta", beta=2.0)
+    assert 0 <= clf.threshold_ <= 1
+    with pytest.raises(
+        ValueError, match=r"strategy='max_tpr' needs min_rate in \[0, 1\]"
+    ):
+        clf.calibrate_threshold(P, same, strategy="max_tpr")
+    with pytest.raises(ValueError, match=r"threshold must be in \(0, 1\); got 1.5"):
+        clf.set_threshold(1.5)
+
+
+def test_isotonic_calibration(pairs):
+    P, same = pairs
+    clf = PairClassifier(calibration="isotonic", **FAST).fit(P, same)
+    proba = clf.predict_proba(P)[:, 1]
+    assert brier_score_loss(same, proba) < 0.05
+    np.testing.assert_array_equal(clf.predict(P), (proba > 0.5).astype(int))
+
+
+def test_embed_single_samples(fitted, blobs):
+    X, _ = blobs
+    Z = fitted.embed(X)
+    assert Z.shape == (80, 8) and Z.dtype == np.float32
+    np.testing.assert_array_equal(Z, fitted.embed(X, side="b"))
+    with pytest.raises(
+        ValueError, match=r"X has samples of shape \(5,\), but side 'a'"
+    ):
+        fitted.embed(X[:, :5])
+
+
+def _two_views(n, seed):
+    """Side A: 40 features; side B (24): a noisy linear map of A if matching."""
+    rng = np.random.RandomState(seed)
+    A = rng.normal(size=(n, 40))
+    W = np.random.RandomState(42).normal(size=(40, 24)) / np.sqrt(40)
+    B = A @ W + 0.1 * rng.normal(size=(n, 24))
+    same = rng.rand(n) < 0.5
+    B[~same] = B[~same][rng.permutation((~same).sum())]
+    return np.hstack([A, B]).astype(np.float32), same.astype(int)
+
+
+def test_pseudo_siamese_different_widths():
+    X, y = _two_views(3000, 0)
+    X_test, y_test = _two_views(1000, 1)
+    clf = PairClassifier(
+        shared=False,
+        n_features_a=40,
+        module_b="mlp",
+        module_b__dropout=0.0,
+        max_epochs=30,
+        random_state=0,
+    ).fit(X, y)
+    assert clf.input_shape_ == (40,) and clf.input_shape_b_ == (24,)
+    assert clf.net_.module_.branch_b is not None
+    assert clf.score(X_test, y_test) >= 0.9
+    assert clf.embed(X[:, 40:], side="b").shape == (3000, 64)
+
+
+def test_pair_shape_errors(fitted, pairs):
+    P, same = pairs
+    with pytest.raises(
+        ValueError, match=r"pair width must be even; got 1 feature\(s\)"
+    ):
+        PairClassifier(**FAST).fit(np.zeros((10, 1)), np.arange(10) % 2)
+    with pytest.raises(ValueError, match=r"whose second axis is not 2"):
+        PairClassifier(**FAST).fit(np.zeros((10, 3, 4)), np.arange(10) % 2)
+    with pytest.raises(ValueError, match=r"n_features_a \(12\) must be smaller"):
+        PairClassifier(n_features_a=12, shared=False, **FAST).fit(
+            np.zeros((10, 12)), np.arange(10) % 2
+        )
+    with pytest.raises(ValueError, match="a shared branch needs sides of equal width"):
+        PairClassifier(n_features_a=4, **FAST).fit(
+            np.zeros((10, 12)), np.arange(10) % 2
+        )
+    with pytest.raises(ValueError, match="module_b gives side B its own branch"):
+        PairClassifier(module_b="mlp", **FAST).fit(P, same)
+    with pytest.raises(ValueError, match=r"pairs of samples of shape \(5,\), but"):
+        fitted.predict(P[:, :, :5])
+    with pytest.raises(ValueError, match="Only binary classification is supported"):
+        PairClassifier(**FAST).fit(P, np.arange(400) % 3)
+    with pytest.raises(ValueError, match=r"y has 1 class \(1.0\)"):
+        PairClassifier(**FAST).fit(P, np.ones(400))
+
+
+def test_image_pairs():
+    rng = np.random.RandomState(0)
+    y = np.repeat(np.arange(4), 10)
+    X = rng.rand(40, 1, 10, 10).astype(np.float32) * 0.3 + y[:, None, None, None] / 4
+    P, same = PairSampler(n_pairs=200, random_state=0).fit_resample(X, y)
+    assert P.shape == (200, 2, 1, 10, 10)
+    clf = PairClassifier(max_epochs=5, embedding_dim=4, random_state=0).fit(P, same)
+    assert clf.predict_proba(P).shape == (200, 2)
+    assert clf.embed(X).shape == (40, 4)
+
+
+def test_meta_estimators(pairs):
+    P, same = pairs
+    flat = P.reshape(len(P), -1)
+    clf = PairClassifier(**FAST)
+    scores = cross_val_score(clf, flat, same, cv=3)
+    assert scores.mean() > 0.9
+    search = GridSearchCV(clf, {"head": ["koch", "cosine"]}, cv=2).fit(flat, same)
+    assert search.best_score_ > 0.9
+    tuned = TunedThresholdClassifierCV(clf, cv=2, scoring="balanced_accuracy")
+    assert tuned.fit(flat, same).score(flat, same) > 0.9
+    calibrated = CalibratedClassifierCV(clf, cv=2).fit(flat, same)
+    assert brier_score_loss(same, calibrated.predict_proba(flat)[:, 1]) < 0.1
+
+
+def test_imblearn_pipeline_fits_on_samples_and_predicts_pairs(blobs):
+    imblearn_pipeline = pytest.importorskip("imblearn.pipeline")
+    X, y = blobs
+    pipe = imblearn_pipeline.Pipeline(
+        [
+            ("pairs", PairSampler(n_pairs=400, random_state=0)),
+            ("clf", PairClassifier(**FAST)),
+        ]
+    ).fit(X, y)
+    P, same = PairSampler(n_pairs=100, random_state=1).fit_resample(X, y)
+    assert pipe.score(P, same) > 0.9
+
+
+def test_pickle_round_trip(fitted, pairs):
+    P, _ = pairs
+    loaded = pickle.loads(pickle.dumps(fitted))
+    np.testing.assert_array_equal(loaded.predict_proba(P), fitted.predict_proba(P))
+
+
+def test_koch_branch_and_head_have_the_papers_parameter_count():
+    from sklearn_siamese.modules import KochHead, KochNet
+
+    branch = KochNet((105, 105), embedding_dim=4096)
+    n = sum(p.numel() for p in branch.parameters())
+    n += sum(p.numel() for p in KochHead(4096).parameters())
+    assert n == 38_951_745
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+def test_cuda(pairs):
+    P, same = pairs
+    clf = PairClassifier(device="cuda", **FAST).fit(P, same)
+    assert isinstance(clf.predict_proba(P), np.ndarray)
