@@ -17,8 +17,9 @@ import scipy.sparse as sp
 import torch
 from sklearn.base import BaseEstimator
 from sklearn.utils import check_random_state
-from skorch.callbacks import EarlyStopping
+from skorch.callbacks import EarlyStopping, LRScheduler
 from skorch.helper import predefined_split
+from torch.optim.lr_scheduler import CosineAnnealingLR
 
 from ._compat import Interval, StrOptions
 from ._net import SiameseNet, StratifiedHoldout, TensorData
@@ -50,6 +51,7 @@ SHARED_CONSTRAINTS = {
     "lr": [Interval(numbers.Real, 0, None, closed="neither")],
     "optimizer": [type],
     "weight_decay": [Interval(numbers.Real, 0, None, closed="left")],
+    "lr_schedule": [StrOptions({"cosine", "constant"})],
     "early_stopping": ["boolean"],
     "validation_fraction": [Interval(numbers.Real, 0, 1, closed="neither")],
     "n_iter_no_change": [Interval(numbers.Integral, 1, None, closed="left")],
@@ -190,10 +192,19 @@ class SiameseMixin:
         low, high = _AUTO_EPOCHS
         return int(np.clip(round(_AUTO_STEPS / max(1, n_batches)), low, high))
 
-    def _make_net(self, module, criterion, batch_plan, *, seed, device, valid):
+    def _make_net(self, module, criterion, batch_plan, *, seed, device, valid, epochs):
         """The training loop; ``valid`` is False, True (hold out a stratified
-        ``validation_fraction``) or the ``TensorData`` to validate on."""
+        ``validation_fraction``) or the ``TensorData`` to validate on;
+        ``epochs`` sets the length of the learning-rate schedule (``None``
+        for ``partial_fit``, which trains at a constant rate)."""
         callbacks = list(self.callbacks or [])
+        if self.lr_schedule == "cosine" and epochs is not None:
+            callbacks.append(
+                (
+                    "lr_schedule",
+                    LRScheduler(CosineAnnealingLR, T_max=epochs, step_every="epoch"),
+                )
+            )
         if isinstance(valid, TensorData):
             train_split = predefined_split(valid)
         elif valid:
@@ -228,7 +239,7 @@ class SiameseMixin:
             verbose=self.verbose,
         )
 
-    def _initialize_net(self, module, criterion, batch_plan, *, valid):
+    def _initialize_net(self, module, criterion, batch_plan, *, valid, epochs):
         """Seed, build and initialise ``self.net_`` (weights drawn here).
 
         Returns a further seed drawn from ``random_state``, for the caller's
@@ -247,6 +258,7 @@ class SiameseMixin:
                 seed=int(batch_seed),
                 device=self.device_,
                 valid=valid,
+                epochs=epochs,
             ).initialize()
         return int(split_seed)
 

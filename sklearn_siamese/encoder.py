@@ -104,6 +104,10 @@ class SiameseEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _Base):
         Optimiser; its other parameters are set with ``optimizer__*``.
     weight_decay : float, default=0.0
         L2 penalty passed to the optimiser.
+    lr_schedule : {"cosine", "constant"}, default="cosine"
+        ``"cosine"`` decays the learning rate from ``lr`` towards 0 over the
+        epochs of ``fit`` (cosine annealing, stepped every epoch);
+        ``partial_fit`` always trains at the constant ``lr``.
     early_stopping : bool, default=False
         Hold out ``validation_fraction`` of the samples (stratified), stop
         when the validation loss has not improved for ``n_iter_no_change``
@@ -200,6 +204,7 @@ class SiameseEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _Base):
         lr=1e-3,
         optimizer=torch.optim.Adam,
         weight_decay=0.0,
+        lr_schedule="cosine",
         early_stopping=False,
         validation_fraction=0.1,
         n_iter_no_change=5,
@@ -224,6 +229,7 @@ class SiameseEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _Base):
         self.lr = lr
         self.optimizer = optimizer
         self.weight_decay = weight_decay
+        self.lr_schedule = lr_schedule
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
         self.n_iter_no_change = n_iter_no_change
@@ -284,7 +290,7 @@ class SiameseEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _Base):
             return RandomTripletBatches(self.batch_size)
         return RandomPairBatches(self.batch_size)
 
-    def _initialize(self, X):
+    def _initialize(self, X, epochs=None):
         if self.augment and X.ndim < 3:
             raise ValueError(
                 "augment=True distorts images; X must be of shape (n_samples, "
@@ -306,7 +312,11 @@ class SiameseEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _Base):
             )
 
         self._initialize_net(
-            module, criterion, self._batch_plan(), valid=self.early_stopping
+            module,
+            criterion,
+            self._batch_plan(),
+            valid=self.early_stopping,
+            epochs=epochs,
         )
         self.net_.augment = RandomAffine() if self.augment else None
 
@@ -330,10 +340,10 @@ class SiameseEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _Base):
             The fitted encoder.
         """
         X, codes = self._check_X_y(X, y, reset=True)
-        self._initialize(X)
+        epochs = self._max_epochs(max(1, round(len(codes) / self.batch_size)))
+        self._initialize(X, epochs)
         data = TensorData(as_tensor_data(X), codes)
-        n_batches = max(1, round(len(codes) / self.batch_size))
-        self._train(data, self._max_epochs(n_batches))
+        self._train(data, epochs)
         self._n_features_out = self._output_size(data)
         return self
 

@@ -54,9 +54,10 @@ def _as_images(x):
 class MLP(nn.Module):
     """Multi-layer perceptron branch: ``Linear -> ReLU -> Dropout`` blocks.
 
-    The default is the branch of the Keras MNIST siamese example (dense
-    layers of 128 units with dropout 0.1), ending in a linear layer of
-    ``embedding_dim`` units. Input of any shape is flattened.
+    Like the branch of the Keras MNIST siamese example (dense ReLU layers
+    with dropout 0.1), with two hidden layers of 256 units, ending in a
+    linear layer of ``embedding_dim`` units. Input of any shape is
+    flattened.
 
     Parameters
     ----------
@@ -64,7 +65,7 @@ class MLP(nn.Module):
         Shape of one sample, e.g. ``(n_features,)``.
     embedding_dim : int, default=64
         Size of the output embedding.
-    hidden_layer_sizes : tuple of int, default=(128, 128)
+    hidden_layer_sizes : tuple of int, default=(256, 256)
         Units of the hidden layers.
     dropout : float, default=0.1
         Dropout probability after each hidden layer.
@@ -83,7 +84,7 @@ class MLP(nn.Module):
         self,
         input_shape,
         embedding_dim=64,
-        hidden_layer_sizes=(128, 128),
+        hidden_layer_sizes=(256, 256),
         dropout=0.1,
         batch_norm=False,
     ):
@@ -147,6 +148,9 @@ class ConvNet(nn.Module):
             c = n_out
         self.features = nn.Sequential(*blocks)
         self.embed = nn.Linear(c, embedding_dim)
+        # NHWC convolutions are 1.2-1.6x faster on CPU (oneDNN) and use tensor
+        # cores on GPU; a 1-channel NCHW batch already is NHWC in memory.
+        self.to(memory_format=torch.channels_last)
 
     def forward(self, x):
         x = self.features(_as_images(x))
@@ -211,6 +215,7 @@ class KochNet(nn.Module):
         self.features = nn.Sequential(*layers, nn.Flatten())
         self.embed = nn.Sequential(nn.Linear(c * h * w, embedding_dim), nn.Sigmoid())
         self.reset_parameters()
+        self.to(memory_format=torch.channels_last)
 
     def reset_parameters(self):
         for m in self.modules():

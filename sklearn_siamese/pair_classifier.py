@@ -64,7 +64,7 @@ class PairClassifier(ClassifierMixin, _Base):
         Distance of the contrastive loss (``head="distance"``).
     embedding_dim : int, default=64
         Size of the embedding of the built-in branches.
-    normalize : bool, default=False
+    normalize : bool, default=True
         L2-normalise the embeddings.
     shared : bool, default=True
         Share the branch between both sides (siamese). ``False`` gives each
@@ -92,12 +92,16 @@ class PairClassifier(ClassifierMixin, _Base):
         steps, between 5 and 100 epochs.
     batch_size : int, default=128
         Pairs per optimiser step.
-    lr : float, default=1e-3
-        Learning rate.
+    lr : float, default=3e-3
+        Learning rate (higher than :class:`SiameseEncoder`'s: the head has to
+        learn its scale as well).
     optimizer : torch.optim.Optimizer class, default=torch.optim.Adam
         Optimiser; its other parameters are set with ``optimizer__*``.
     weight_decay : float, default=0.0
         L2 penalty passed to the optimiser.
+    lr_schedule : {"cosine", "constant"}, default="cosine"
+        ``"cosine"`` decays the learning rate from ``lr`` towards 0 over the
+        epochs (cosine annealing, stepped every epoch).
     early_stopping : bool, default=False
         Stop when the loss on the held-out pairs has not improved for
         ``n_iter_no_change`` epochs, and keep the best weights.
@@ -183,7 +187,7 @@ class PairClassifier(ClassifierMixin, _Base):
         margin=1.0,
         distance="euclidean",
         embedding_dim=64,
-        normalize=False,
+        normalize=True,
         shared=True,
         n_features_a=None,
         module_b=None,
@@ -191,9 +195,10 @@ class PairClassifier(ClassifierMixin, _Base):
         pos_label=None,
         max_epochs="auto",
         batch_size=128,
-        lr=1e-3,
+        lr=3e-3,
         optimizer=torch.optim.Adam,
         weight_decay=0.0,
+        lr_schedule="cosine",
         early_stopping=False,
         validation_fraction=0.1,
         n_iter_no_change=5,
@@ -219,6 +224,7 @@ class PairClassifier(ClassifierMixin, _Base):
         self.lr = lr
         self.optimizer = optimizer
         self.weight_decay = weight_decay
+        self.lr_schedule = lr_schedule
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
         self.n_iter_no_change = n_iter_no_change
@@ -386,14 +392,15 @@ class PairClassifier(ClassifierMixin, _Base):
             if self.head == "distance"
             else _BinaryCrossEntropy()
         )
+        epochs = self._max_epochs(-(-len(train) // self.batch_size))
         self._initialize_net(
             lambda: self._build_module(data),
             criterion,
             ShuffledBatches(self.batch_size),
             valid=held if self.early_stopping and held is not train else False,
+            epochs=epochs,
         )
-        n_batches = -(-len(train) // self.batch_size)
-        self._train(train, self._max_epochs(n_batches))
+        self._train(train, epochs)
         self.net_.train_split = None  # drop the held-out data from the model
         self._fit_calibration(self._scores(TensorData(held.X)), held.y)
         self.set_threshold(0.5)
