@@ -1,5 +1,6 @@
 """Siamese networks as scikit-learn estimators, trained through skorch."""
 
+from ._persistence import load
 from ._version import __version__
 from .encoder import SiameseEncoder
 from .pair_classifier import PairClassifier
@@ -11,4 +12,5 @@ __all__ = [
     "SiameseEncoder",
     "TripletSampler",
     "__version__",
+    "load",
 ]

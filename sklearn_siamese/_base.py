@@ -239,7 +239,9 @@ class SiameseMixin:
             verbose=self.verbose,
         )
 
-    def _initialize_net(self, module, criterion, batch_plan, *, valid, epochs):
+    def _initialize_net(
+        self, module, criterion, batch_plan, *, valid, epochs, device=None
+    ):
         """Seed, build and initialise ``self.net_`` (weights drawn here).
 
         Returns a further seed drawn from ``random_state``, for the caller's
@@ -248,7 +250,7 @@ class SiameseMixin:
         self._check_prefixed()
         rng = check_random_state(self.random_state)
         torch_seed_value, batch_seed, split_seed = rng.randint(_INT32_MAX, size=3)
-        self.device_ = resolve_device(self.device)
+        self.device_ = resolve_device(self.device if device is None else device)
         with torch_seed(int(torch_seed_value), self.device_):
             module = module()
             self.net_ = self._make_net(
@@ -267,6 +269,44 @@ class SiameseMixin:
         seed = int(self.net_.batch_rng_.integers(_INT32_MAX))
         with torch_seed(seed, self.device_):
             self.net_.partial_fit(data, None, epochs=epochs)
+        return self
+
+    def save(self, path):
+        """Save the fitted estimator in the safe format.
+
+        One file holds the network's weights (plain tensors) and the
+        hyperparameters, fitted attributes and training history (JSON);
+        :func:`sklearn_siamese.load` reads it back without executing any
+        code from the file, on a CPU-only machine too. Only built-in branch
+        networks can be saved this way; pickle or joblib save any model.
+
+        Parameters
+        ----------
+        path : str or path-like
+            The file to write.
+
+        Returns
+        -------
+        self : estimator
+            The estimator, unchanged.
+
+        Examples
+        --------
+        >>> import os, tempfile
+        >>> from sklearn.datasets import load_digits
+        >>> from sklearn_siamese import SiameseEncoder, load
+        >>> X, y = load_digits(return_X_y=True)
+        >>> encoder = SiameseEncoder(max_epochs=1, random_state=0).fit(X[:200], y[:200])
+        >>> with tempfile.TemporaryDirectory() as tmp:
+        ...     path = os.path.join(tmp, "encoder.pt")
+        ...     _ = encoder.save(path)
+        ...     loaded = load(path)
+        >>> bool((loaded.transform(X[:5]) == encoder.transform(X[:5])).all())
+        True
+        """
+        from ._persistence import save
+
+        save(self, path)
         return self
 
     @property

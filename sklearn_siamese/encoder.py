@@ -302,6 +302,10 @@ class SiameseEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _Base):
                 "with module='mlp' or a module of your own."
             )
         self.input_shape_ = tuple(X.shape[1:])
+        self._rebuild_net(None, valid=self.early_stopping, epochs=epochs)
+
+    def _rebuild_net(self, device, *, valid=False, epochs=None):
+        """Build and initialise ``net_`` for ``input_shape_`` (no training)."""
         criterion = get_loss(
             self.loss, distance=self.distance, margin=self.margin, mining=self.mining
         )
@@ -315,8 +319,9 @@ class SiameseEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _Base):
             module,
             criterion,
             self._batch_plan(),
-            valid=self.early_stopping,
+            valid=valid,
             epochs=epochs,
+            device=device,
         )
         self.net_.augment = RandomAffine() if self.augment else None
 

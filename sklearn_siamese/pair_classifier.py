@@ -331,7 +331,23 @@ class PairClassifier(ClassifierMixin, _Base):
 
     # -- fitting ---------------------------------------------------------------
 
-    def _build_module(self, data):
+    def _rebuild_net(self, device, *, valid=False, epochs=None):
+        """Build and initialise ``net_`` for the fitted input shapes."""
+        criterion = (
+            ContrastiveLoss(self.distance, self.margin)
+            if self.head == "distance"
+            else _BinaryCrossEntropy()
+        )
+        self._initialize_net(
+            self._build_module,
+            criterion,
+            ShuffledBatches(self.batch_size),
+            valid=valid,
+            epochs=epochs,
+            device=device,
+        )
+
+    def _build_module(self):
         branch = self._build_branch(self.input_shape_)
         branch_b = None
         if not self.shared:
@@ -341,7 +357,7 @@ class PairClassifier(ClassifierMixin, _Base):
             )
         head = None
         if self.head == "koch":
-            sample = data.take(slice(0, 2))[0].float()
+            sample = torch.zeros(2, *self.input_shape_)
             branch.eval()
             with torch.no_grad():
                 dim = branch(sample).shape[1]
@@ -387,16 +403,9 @@ class PairClassifier(ClassifierMixin, _Base):
         train, held = StratifiedHoldout(self.validation_fraction, seed)(data)
         if np.bincount(held.y, minlength=2).min() < 2:
             train = held = data  # too few pairs to hold out: calibrate in-sample
-        criterion = (
-            ContrastiveLoss(self.distance, self.margin)
-            if self.head == "distance"
-            else _BinaryCrossEntropy()
-        )
         epochs = self._max_epochs(-(-len(train) // self.batch_size))
-        self._initialize_net(
-            lambda: self._build_module(data),
-            criterion,
-            ShuffledBatches(self.batch_size),
+        self._rebuild_net(
+            None,
             valid=held if self.early_stopping and held is not train else False,
             epochs=epochs,
         )

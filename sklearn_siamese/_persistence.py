@@ -1,0 +1,198 @@
+"""A safe file format for fitted estimators: weights plus JSON, no code.
+
+``save`` writes one file with ``torch.save``: the module's weights as plain
+tensors, and the hyperparameters, fitted attributes and training history as
+JSON strings. ``load`` reads it with ``torch.load(weights_only=True)``, which
+refuses to build any object but tensors and plain containers, so loading a
+file never executes code from it. Models with a branch network of the user's
+own (a ``torch.nn.Module`` class or instance) or other non-JSON parameters
+are saved with pickle / joblib instead, from trusted sources only.
+"""
+
+import json
+import numbers
+import warnings
+
+import numpy as np
+import torch
+from sklearn.isotonic import IsotonicRegression
+from sklearn.linear_model import LogisticRegression
+from sklearn.utils.validation import check_is_fitted
+from skorch.history import History
+
+from ._version import __version__
+
+FORMAT = "sklearn_siamese"
+FORMAT_VERSION = 1
+
+# Fitted attributes besides ``*_`` ones that the estimators need.
+_PRIVATE = ("_n_features_out", "_pos_index", "_score_threshold")
+
+
+def _encode(value, name):
+    """A JSON-able description of a parameter or fitted attribute."""
+    if value is None or isinstance(value, (bool, str)):
+        return value
+    if isinstance(value, numbers.Integral):
+        return int(value)
+    if isinstance(value, numbers.Real):
+        return float(value)
+    if isinstance(value, tuple):
+        return {"tuple": [_encode(v, name) for v in value]}
+    if isinstance(value, list):
+        return [_encode(v, name) for v in value]
+    if isinstance(value, np.ndarray):
+        return {"ndarray": value.tolist(), "dtype": value.dtype.str}
+    if isinstance(value, np.generic):
+        return {"scalar": value.item(), "dtype": value.dtype.str}
+    if isinstance(value, type) and value.__module__.startswith("torch.optim"):
+        return {"optimizer": value.__name__}
+    if isinstance(value, LogisticRegression):
+        return {"sigmoid": [float(value.coef_[0, 0]), float(value.intercept_[0])]}
+    if isinstance(value, IsotonicRegression):
+        return {
+            "isotonic": [value.X_thresholds_.tolist(), value.y_thresholds_.tolist()]
+        }
+    raise ValueError(
+        f"{name}={value!r} cannot be stored in the safe format, which holds "
+        "built-in branch networks and plain parameters only; save this model "
+        "with pickle or joblib instead (and load it from trusted sources only)."
+    )
+
+
+def _decode(value):
+    if isinstance(value, list):
+        return [_decode(v) for v in value]
+    if not isinstance(value, dict):
+        return value
+    if "tuple" in value:
+        return tuple(_decode(v) for v in value["tuple"])
+    if "ndarray" in value:
+        return np.array(value["ndarray"], dtype=np.dtype(value["dtype"]))
+    if "scalar" in value:
+        return np.array(value["scalar"], dtype=np.dtype(value["dtype"]))[()]
+    if "optimizer" in value:
+        optimizer = getattr(torch.optim, value["optimizer"], None)
+        if not (
+            isinstance(optimizer, type) and issubclass(optimizer, torch.optim.Optimizer)
+        ):
+            raise ValueError(f"Unknown optimizer {value['optimizer']!r} in the file.")
+        return optimizer
+    if "sigmoid" in value:
+        calibrator = LogisticRegression()
+        calibrator.coef_ = np.array([[value["sigmoid"][0]]])
+        calibrator.intercept_ = np.array([value["sigmoid"][1]])
+        calibrator.classes_ = np.array([0, 1])
+        return calibrator
+    if "isotonic" in value:
+        xs, ys = (np.asarray(v, dtype=np.float64) for v in value["isotonic"])
+        return IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip").fit(
+            xs, ys
+        )
+    raise ValueError(f"Unreadable value {value!r} in the file.")
+
+
+def save(estimator, path):
+    """Write a fitted estimator to ``path`` in the safe format."""
+    check_is_fitted(estimator)
+    params = estimator.get_params(deep=False)
+    if isinstance(params.get("random_state"), np.random.RandomState):
+        params["random_state"] = None  # only matters for refitting
+    params = {name: _encode(value, name) for name, value in params.items()}
+    if params.get("callbacks"):
+        raise ValueError(
+            "callbacks cannot be stored in the safe format; set callbacks=None "
+            "before saving, or save with pickle or joblib."
+        )
+    fitted = {
+        name: _encode(value, name)
+        for name, value in vars(estimator).items()
+        if (name.endswith("_") and name != "net_") or name in _PRIVATE
+    }
+    state = {
+        k: v.detach().to("cpu").clone()
+        for k, v in estimator.net_.module_.state_dict().items()
+    }
+    payload = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "package_version": __version__,
+        "class": type(estimator).__name__,
+        "params": json.dumps(params),
+        "fitted": json.dumps(fitted),
+        "history": json.dumps(list(estimator.net_.history), default=float),
+        "state_dict": state,
+    }
+    torch.save(payload, path)
+
+
+def load(path, *, device=None):
+    """Read an estimator written by ``save``; never executes code.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The file written by ``estimator.save(path)``.
+    device : str, default=None
+        Where to put the model; ``None`` uses the estimator's ``device``
+        parameter, falling back to the CPU (with a warning) when it asks for
+        CUDA and none is available.
+
+    Returns
+    -------
+    estimator : SiameseEncoder or PairClassifier
+        The fitted estimator, with bit-identical weights.
+
+    Raises
+    ------
+    ValueError
+        When the file is not a model in this format (a pickle, random bytes,
+        a newer format version).
+    """
+    from .encoder import SiameseEncoder
+    from .pair_classifier import PairClassifier
+
+    try:
+        payload = torch.load(path, map_location="cpu", weights_only=True)
+    except (FileNotFoundError, IsADirectoryError, PermissionError):
+        raise
+    except Exception as exc:
+        raise ValueError(
+            f"{str(path)!r} is not a sklearn_siamese model file ({type(exc).__name__} "
+            "while reading it as one). sklearn_siamese.load reads only files "
+            "written by estimator.save and never runs code from a file; a "
+            "pickled model loads with joblib.load, from trusted sources only."
+        ) from None
+    if not isinstance(payload, dict) or payload.get("format") != FORMAT:
+        raise ValueError(
+            f"{str(path)!r} is not a sklearn_siamese model file: it holds no "
+            f"{FORMAT!r} format marker."
+        )
+    if payload.get("format_version", 0) > FORMAT_VERSION:
+        raise ValueError(
+            f"{str(path)!r} uses format version {payload['format_version']}, newer "
+            f"than this sklearn_siamese {__version__} reads ({FORMAT_VERSION}); "
+            "upgrade sklearn_siamese."
+        )
+    classes = {"SiameseEncoder": SiameseEncoder, "PairClassifier": PairClassifier}
+    if payload.get("class") not in classes:
+        raise ValueError(
+            f"Unknown estimator class {payload.get('class')!r} in the file."
+        )
+    params = {k: _decode(v) for k, v in json.loads(payload["params"]).items()}
+    estimator = classes[payload["class"]](**params)
+    for name, value in json.loads(payload["fitted"]).items():
+        setattr(estimator, name, _decode(value))
+    if device is None:
+        device = estimator.device_
+        if str(device).startswith("cuda") and not torch.cuda.is_available():
+            warnings.warn(
+                f"The model was trained on {device!r}, which is not available; "
+                "it is loaded on the CPU.",
+                stacklevel=2,
+            )
+            device = "cpu"
+    estimator._rebuild_net(str(device))
+    estimator.net_.module_.load_state_dict(payload["state_dict"])
+    estimator.net_.history = History(json.loads(payload["history"]))
+    return estimator

@@ -1,0 +1,120 @@
+"""Safe persistence: save / load, and pickle round trips."""
+
+import pickle
+
+import joblib
+import numpy as np
+import pytest
+import torch
+
+from sklearn_siamese import PairClassifier, PairSampler, SiameseEncoder, load
+
+FAST = dict(max_epochs=2, embedding_dim=8, random_state=0)
+
+
+@pytest.mark.parametrize(
+    "params",
+    [dict(), dict(loss="triplet", mining="hard", optimizer=torch.optim.SGD)],
+)
+def test_encoder_round_trip_is_bit_identical(tmp_path, blobs, params):
+    X, y = blobs
+    names = np.array(["ant", "bee", "cat", "dog"])[y]
+    encoder = SiameseEncoder(**FAST, **params, module__hidden_layer_sizes=(16,))
+    encoder.fit(X, names)
+    path = tmp_path / "encoder.pt"
+    encoder.save(path)
+    loaded = load(path)
+    assert type(loaded) is SiameseEncoder
+    assert loaded.get_params() == encoder.get_params()
+    np.testing.assert_array_equal(loaded.transform(X), encoder.transform(X))
+    assert loaded.score(X, names) == encoder.score(X, names)
+    assert len(loaded.history_) == len(encoder.history_)
+    assert list(loaded.get_feature_names_out()) == list(encoder.get_feature_names_out())
+
+
+def test_image_encoder_round_trip(tmp_path):
+    rng = np.random.RandomState(0)
+    X = rng.rand(24, 1, 10, 10).astype(np.float32)
+    y = np.repeat(np.arange(4), 6)
+    for module in ("conv", "koch"):
+        encoder = SiameseEncoder(module=module, **FAST).fit(X, y)
+        encoder.save(tmp_path / "m.pt")
+        np.testing.assert_array_equal(
+            load(tmp_path / "m.pt").transform(X), encoder.transform(X)
+        )
+
+
+@pytest.mark.parametrize("calibration", ["sigmoid", "isotonic"])
+@pytest.mark.parametrize("head", ["koch", "distance"])
+def test_pair_classifier_round_trip(tmp_path, blobs, calibration, head):
+    X, y = blobs
+    P, same = PairSampler(n_pairs=200, random_state=0).fit_resample(X, y)
+    labels = np.where(same == 1, "same", "different")
+    clf = PairClassifier(head=head, calibration=calibration, **FAST).fit(P, labels)
+    clf.set_threshold(0.3)
+    clf.save(tmp_path / "clf.pt")
+    loaded = load(tmp_path / "clf.pt")
+    np.testing.assert_array_equal(loaded.predict_proba(P), clf.predict_proba(P))
+    np.testing.assert_array_equal(loaded.decision_function(P), clf.decision_function(P))
+    np.testing.assert_array_equal(loaded.predict(P), clf.predict(P))
+    assert loaded.threshold_ == clf.threshold_
+    assert list(loaded.classes_) == ["different", "same"]
+
+
+def test_load_rejects_pickles_and_random_bytes(tmp_path, blobs):
+    X, y = blobs
+    encoder = SiameseEncoder(**FAST).fit(X, y)
+    pickled = tmp_path / "model.pkl"
+    joblib.dump(encoder, pickled)
+    with pytest.raises(ValueError, match="is not a sklearn_siamese model file"):
+        load(pickled)
+    noise = tmp_path / "noise.pt"
+    noise.write_bytes(np.random.RandomState(0).bytes(1000))
+    with pytest.raises(ValueError, match="is not a sklearn_siamese model file"):
+        load(noise)
+    other = tmp_path / "other.pt"
+    torch.save({"weights": torch.zeros(3)}, other)
+    with pytest.raises(ValueError, match="holds no 'sklearn_siamese' format marker"):
+        load(other)
+    with pytest.raises(FileNotFoundError):
+        load(tmp_path / "missing.pt")
+
+
+class Branch(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.linear = torch.nn.Linear(6, 3)
+
+    def forward(self, x):
+        return self.linear(x)
+
+
+def test_save_refuses_what_it_cannot_store_safely(tmp_path, blobs):
+    X, y = blobs
+    encoder = SiameseEncoder(Branch, **FAST).fit(X, y)
+    with pytest.raises(ValueError, match="cannot be stored in the safe format"):
+        encoder.save(tmp_path / "m.pt")
+
+
+def test_pickle_and_joblib_round_trips(tmp_path, blobs):
+    X, y = blobs
+    encoder = SiameseEncoder(**FAST).fit(X, y)
+    np.testing.assert_array_equal(
+        pickle.loads(pickle.dumps(encoder)).transform(X), encoder.transform(X)
+    )
+    joblib.dump(encoder, tmp_path / "m.joblib")
+    np.testing.assert_array_equal(
+        joblib.load(tmp_path / "m.joblib").transform(X), encoder.transform(X)
+    )
+
+
+def test_cuda_model_loads_on_cpu_only_machine(tmp_path, blobs, monkeypatch):
+    X, y = blobs
+    encoder = SiameseEncoder(**FAST).fit(X, y)
+    encoder.device_ = "cuda"  # as if trained on a GPU
+    encoder.save(tmp_path / "m.pt")
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    with pytest.warns(UserWarning, match="loaded on the CPU"):
+        loaded = load(tmp_path / "m.pt")
+    assert loaded.device_ == "cpu"
+    np.testing.assert_array_equal(loaded.transform(X), encoder.transform(X))
