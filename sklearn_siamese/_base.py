@@ -271,7 +271,7 @@ class SiameseMixin:
             self.net_.partial_fit(data, None, epochs=epochs)
         return self
 
-    def save(self, path):
+    def save(self, path, *, metadata=None):
         """Save the fitted estimator in the safe format.
 
         One file holds the network's weights (plain tensors) and the
@@ -284,6 +284,9 @@ class SiameseMixin:
         ----------
         path : str or path-like
             The file to write.
+        metadata : dict, default=None
+            JSON-able information stored beside the model, returned by
+            ``load(path, with_metadata=True)``.
 
         Returns
         -------
@@ -306,7 +309,7 @@ class SiameseMixin:
         """
         from ._persistence import save
 
-        save(self, path)
+        save(self, path, metadata)
         return self
 
     @property

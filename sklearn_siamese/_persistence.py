@@ -92,8 +92,12 @@ def _decode(value):
     raise ValueError(f"Unreadable value {value!r} in the file.")
 
 
-def save(estimator, path):
-    """Write a fitted estimator to ``path`` in the safe format."""
+def save(estimator, path, metadata=None):
+    """Write a fitted estimator to ``path`` in the safe format.
+
+    ``metadata`` is a JSON-able dict stored beside the model (the command
+    line keeps its verification threshold there).
+    """
     check_is_fitted(estimator)
     params = estimator.get_params(deep=False)
     if isinstance(params.get("random_state"), np.random.RandomState):
@@ -122,11 +126,12 @@ def save(estimator, path):
         "fitted": json.dumps(fitted),
         "history": json.dumps(list(estimator.net_.history), default=float),
         "state_dict": state,
+        "metadata": json.dumps(metadata or {}),
     }
     torch.save(payload, path)
 
 
-def load(path, *, device=None):
+def load(path, *, device=None, with_metadata=False):
     """Read an estimator written by ``save``; never executes code.
 
     Parameters
@@ -134,14 +139,18 @@ def load(path, *, device=None):
     path : str or path-like
         The file written by ``estimator.save(path)``.
     device : str, default=None
-        Where to put the model; ``None`` uses the estimator's ``device``
-        parameter, falling back to the CPU (with a warning) when it asks for
-        CUDA and none is available.
+        Where to put the model; ``None`` uses the device it was trained on,
+        falling back to the CPU (with a warning) when that is CUDA and none
+        is available.
+    with_metadata : bool, default=False
+        Also return the metadata dict stored with the model.
 
     Returns
     -------
     estimator : SiameseEncoder or PairClassifier
         The fitted estimator, with bit-identical weights.
+    metadata : dict
+        Only when ``with_metadata=True``.
 
     Raises
     ------
@@ -153,7 +162,11 @@ def load(path, *, device=None):
     from .pair_classifier import PairClassifier
 
     try:
-        payload = torch.load(path, map_location="cpu", weights_only=True)
+        with warnings.catch_warnings():
+            # torch notes pickle protocols it did not write itself; the
+            # weights-only reader rejects whatever it cannot handle anyway.
+            warnings.filterwarnings("ignore", message="Detected pickle protocol")
+            payload = torch.load(path, map_location="cpu", weights_only=True)
     except (FileNotFoundError, IsADirectoryError, PermissionError):
         raise
     except Exception as exc:
@@ -195,4 +208,6 @@ def load(path, *, device=None):
     estimator._rebuild_net(str(device))
     estimator.net_.module_.load_state_dict(payload["state_dict"])
     estimator.net_.history = History(json.loads(payload["history"]))
+    if with_metadata:
+        return estimator, json.loads(payload.get("metadata", "{}"))
     return estimator
