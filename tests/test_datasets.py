@@ -1,0 +1,239 @@
+"""Tests of load_image_folder: layout, order, pixels and error messages."""
+
+import os
+import re
+
+import numpy as np
+import pytest
+
+from sklearn_siamese.datasets import load_image_folder, make_glyphs
+
+Image = pytest.importorskip("PIL.Image")
+
+
+def _save(path, array, mode=None):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.fromarray(array, mode=mode).save(path)
+
+
+@pytest.fixture
+def nested(tmp_path):
+    """Omniglot-like layout: alpha/charA (3), alpha/charB (2), beta/charC (2).
+
+    Every pixel of ``<class>/<k>.png`` is ``10 * class index + k``, so the
+    order and the values of the loaded images can be checked exactly.
+    """
+    layout = {"alpha/charA": 3, "alpha/charB": 2, "beta/charC": 2}
+    for c, (name, n) in enumerate(layout.items()):
+        # Written in reverse order: loading must sort them.
+        for k in reversed(range(n)):
+            value = np.full((6, 8), 10 * c + k, dtype=np.uint8)
+            _save(tmp_path.joinpath(*name.split("/"), f"{k}.png"), value)
+    return tmp_path
+
+
+def test_nested_layout_shapes_classes_and_order(nested):
+    X, y = load_image_folder(nested, image_size=(6, 8))
+    assert X.shape == (7, 6, 8)
+    assert X.dtype == np.float32
+    assert y.dtype.kind == "U"
+    assert y.tolist() == ["alpha/charA"] * 3 + ["alpha/charB"] * 2 + ["beta/charC"] * 2
+    expected = np.array([0, 1, 2, 10, 11, 20, 21]) / 255
+    np.testing.assert_allclose(X[:, 0, 0], expected, rtol=1e-6)
+    # Same image size: no resampling, every pixel equal.
+    assert np.all(X == X[:, :1, :1])
+
+
+def test_deterministic_and_sorted(nested):
+    X1, y1, paths1 = load_image_folder(nested, image_size=4, return_paths=True)
+    X2, y2, paths2 = load_image_folder(str(nested), image_size=4, return_paths=True)
+    np.testing.assert_array_equal(X1, X2)
+    np.testing.assert_array_equal(y1, y2)
+    np.testing.assert_array_equal(paths1, paths2)
+    assert list(y1) == sorted(y1)
+    assert list(np.unique(y1)) == ["alpha/charA", "alpha/charB", "beta/charC"]
+
+
+def test_return_paths(nested):
+    X, y, paths = load_image_folder(nested, image_size=4, return_paths=True)
+    assert len(paths) == len(X) == len(y)
+    assert paths[0] == os.path.join(nested, "alpha", "charA", "0.png")
+    for path, label in zip(paths, y):
+        assert os.path.isfile(path)
+        rel = os.path.relpath(os.path.dirname(path), nested)
+        assert rel.replace(os.sep, "/") == label
+
+
+def test_resize_and_value_range(tmp_path):
+    rng = np.random.RandomState(0)
+    for name in ["a", "b"]:
+        for k in range(2):
+            pixels = rng.randint(0, 256, size=(30, 20), dtype=np.uint8)
+            pixels[0, 0], pixels[-1, -1] = 0, 255
+            _save(tmp_path / name / f"{k}.png", pixels)
+    X, y = load_image_folder(tmp_path, image_size=(12, 9))
+    assert X.shape == (4, 12, 9)
+    assert 0.0 <= X.min() and X.max() <= 1.0
+    assert y.tolist() == ["a", "a", "b", "b"]
+    # Resizing follows Image.resize((W, H), BILINEAR) on the grayscale image.
+    original = Image.open(tmp_path / "a" / "0.png").convert("L")
+    resized = original.resize((9, 12), Image.Resampling.BILINEAR)
+    np.testing.assert_allclose(X[0], np.asarray(resized) / 255, atol=1e-6)
+
+
+def test_colour_channels_first(tmp_path):
+    rgb = np.zeros((5, 7, 3), dtype=np.uint8)
+    rgb[..., 0], rgb[..., 1], rgb[..., 2] = 255, 51, 0
+    _save(tmp_path / "red" / "0.png", rgb)
+    _save(tmp_path / "red" / "1.jpg", rgb)
+    gray = np.full((5, 7), 102, dtype=np.uint8)
+    _save(tmp_path / "gray" / "0.bmp", gray)
+
+    X, y = load_image_folder(tmp_path, image_size=(5, 7), grayscale=False)
+    assert X.shape == (3, 3, 5, 7)
+    assert X.dtype == np.float32
+    assert y.tolist() == ["gray", "red", "red"]
+    # A grayscale file is replicated over the three channels.
+    np.testing.assert_allclose(X[0], 0.4, atol=1e-6)
+    np.testing.assert_allclose(X[1, :, 2, 3], [1.0, 0.2, 0.0], atol=1e-6)
+    # JPEG is lossy; close enough.
+    np.testing.assert_allclose(X[2, :, 2, 3], [1.0, 0.2, 0.0], atol=0.05)
+
+    X_gray, _ = load_image_folder(tmp_path, image_size=(5, 7))
+    assert X_gray.shape == (3, 5, 7)
+    # ITU-R 601-2 luma of (255, 51, 0): 0.299 * 255 + 0.587 * 51 = 106.2.
+    np.testing.assert_allclose(X_gray[1], 106 / 255, atol=1 / 255)
+
+
+def test_rgba_palette_and_16_bit_images(tmp_path):
+    _save(tmp_path / "c" / "rgba.png", np.full((4, 4, 4), 200, dtype=np.uint8))
+    Image.new("P", (4, 4), color=3).save(tmp_path / "c" / "palette.gif")
+    _save(tmp_path / "c" / "sixteen.png", np.full((4, 4), 65535, dtype=np.uint16))
+    X, y, paths = load_image_folder(tmp_path, image_size=4, return_paths=True)
+    values = dict(zip((os.path.basename(p) for p in paths), X[:, 0, 0]))
+    assert values["rgba.png"] == pytest.approx(200 / 255)
+    assert values["sixteen.png"] == pytest.approx(1.0)
+    assert 0.0 <= values["palette.gif"] <= 1.0
+
+
+def test_hidden_and_other_files_ignored(nested):
+    (nested / "alpha" / "charA" / ".hidden.png").write_bytes(b"not an image")
+    (nested / "alpha" / "charA" / "notes.txt").write_text("hello")
+    _save(nested / ".cache" / "thumbs" / "0.png", np.zeros((3, 3), np.uint8))
+    _save(nested / "beta" / ".git" / "0.png", np.zeros((3, 3), np.uint8))
+    (nested / "empty" / "leaf").mkdir(parents=True)
+    X, y = load_image_folder(nested, image_size=3)
+    assert len(X) == 7
+    assert sorted(set(y)) == ["alpha/charA", "alpha/charB", "beta/charC"]
+
+
+def test_extensions_case_insensitive_and_selectable(tmp_path):
+    pixels = np.zeros((3, 3), dtype=np.uint8)
+    _save(tmp_path / "a" / "0.PNG", pixels)
+    _save(tmp_path / "a" / "1.bmp", pixels)
+    _save(tmp_path / "b" / "0.png", pixels)
+    _, y = load_image_folder(tmp_path, image_size=3)
+    assert y.tolist() == ["a", "a", "b"]
+    _, y = load_image_folder(tmp_path, image_size=3, extensions=["png"])
+    assert y.tolist() == ["a", "b"]
+    _, y = load_image_folder(tmp_path, image_size=3, extensions=".bmp")
+    assert y.tolist() == ["a"]
+
+
+def test_trains_an_encoder(nested):
+    from sklearn_siamese import SiameseEncoder
+
+    X, y = load_image_folder(nested, image_size=8)
+    encoder = SiameseEncoder(max_epochs=1, embedding_dim=4, random_state=0)
+    assert encoder.fit(X, y).transform(X).shape == (7, 4)
+
+
+def test_missing_root(tmp_path):
+    missing = tmp_path / "nope"
+    with pytest.raises(FileNotFoundError, match=re.escape(repr(str(missing)))):
+        load_image_folder(missing, image_size=4)
+
+
+def test_root_not_a_folder(tmp_path):
+    path = tmp_path / "file.png"
+    path.write_bytes(b"")
+    with pytest.raises(NotADirectoryError, match="is not a folder"):
+        load_image_folder(path, image_size=4)
+
+
+def test_no_images(tmp_path):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b" / "c").mkdir(parents=True)
+    (tmp_path / "a" / "readme.txt").write_text("no images here")
+    match = (
+        rf"No images found under {re.escape(repr(str(tmp_path)))}: .*"
+        r"extensions \.bmp, \.gif, \.jpeg, \.jpg, \.png, \.tif, \.tiff, \.webp"
+    )
+    with pytest.raises(ValueError, match=match):
+        load_image_folder(tmp_path, image_size=4)
+    with pytest.raises(ValueError, match=r"No images found .*extensions \.png\."):
+        load_image_folder(tmp_path, image_size=4, extensions=(".png",))
+
+
+def test_corrupt_image_names_the_file(nested):
+    bad = nested / "beta" / "charC" / "x.png"
+    bad.write_bytes(b"garbage, not a PNG")
+    with pytest.raises(ValueError, match=r"Cannot read the image file .*x\.png"):
+        load_image_folder(nested, image_size=4)
+
+
+def test_truncated_image_names_the_file(nested):
+    good = (nested / "beta" / "charC" / "0.png").read_bytes()
+    (nested / "beta" / "charC" / "y.png").write_bytes(good[: len(good) // 2])
+    with pytest.raises(ValueError, match=r"Cannot read the image file .*y\.png"):
+        load_image_folder(nested, image_size=4)
+
+
+def test_images_beside_subfolders(nested):
+    _save(nested / "alpha" / "stray.png", np.zeros((3, 3), np.uint8))
+    folder = re.escape(repr(str(nested / "alpha")))
+    match = rf"Folder {folder} holds 1 image file\(s\) and also subfolders"
+    with pytest.raises(ValueError, match=match):
+        load_image_folder(nested, image_size=4)
+
+
+def test_images_directly_in_root(tmp_path):
+    _save(tmp_path / "0.png", np.zeros((3, 3), np.uint8))
+    with pytest.raises(ValueError, match="but no class subfolders"):
+        load_image_folder(tmp_path, image_size=4)
+
+
+@pytest.mark.parametrize(
+    "image_size", [0, -3, 2.5, "28", (28,), (28, 0), (28, 28, 3), None, True]
+)
+def test_bad_image_size(nested, image_size):
+    match = r"image_size must be a positive int or a \(height, width\) tuple"
+    with pytest.raises(ValueError, match=match):
+        load_image_folder(nested, image_size=image_size)
+
+
+def test_numpy_image_size(nested):
+    X, _ = load_image_folder(nested, image_size=np.int64(5))
+    assert X.shape == (7, 5, 5)
+    X, _ = load_image_folder(nested, image_size=[np.int32(3), 4])
+    assert X.shape == (7, 3, 4)
+
+
+@pytest.mark.parametrize("extensions", [(), "", [".png", 3], ["."]])
+def test_bad_extensions(nested, extensions):
+    with pytest.raises(ValueError, match="extensions must be a non-empty sequence"):
+        load_image_folder(nested, image_size=4, extensions=extensions)
+
+
+def test_missing_pillow(nested, monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "PIL", None)
+    with pytest.raises(ImportError, match=re.escape('"sklearn-siamese[images]"')):
+        load_image_folder(nested, image_size=4)
+
+
+def test_make_glyphs_unchanged():
+    X, y = make_glyphs(n_classes=3, n_per_class=2, random_state=0)
+    assert X.shape == (6, 28, 28) and X.dtype == np.float32
+    assert y.tolist() == [0, 0, 1, 1, 2, 2]
