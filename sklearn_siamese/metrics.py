@@ -1,0 +1,771 @@
+"""One-shot, retrieval and pair-verification metrics, and their scorers.
+
+Three ways to judge a siamese model, in the style of :mod:`sklearn.metrics`:
+
+- :func:`one_shot_accuracy`: Koch et al.'s N-way k-shot test. Each task
+  shows ``n_way`` classes by ``k_shot`` examples each and asks which of them
+  a new query belongs to; it is usually run on classes never seen in
+  training.
+- :func:`precision_at_1` and :func:`mean_average_precision_at_r`: retrieval
+  quality of embeddings (Musgrave et al. 2020), leaving each query out.
+- :func:`pair_roc_auc`: how well a model ranks "same" pairs above
+  "different" ones (verification).
+
+Metrics that take an estimator accept an encoder (anything with
+``transform``, such as :class:`~sklearn_siamese.SiameseEncoder`, compared by
+its ``distance``) or a pair classifier (anything with ``decision_function``
+and no ``transform``, such as :class:`~sklearn_siamese.PairClassifier`). The
+``make_*_scorer`` functions wrap them as ``scorer(estimator, X, y)``
+callables for ``GridSearchCV(scoring=...)`` and ``cross_val_score``; greater
+is better for all of them.
+"""
+
+import numbers
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.metrics import roc_auc_score
+from sklearn.neighbors import NearestNeighbors
+from sklearn.utils import check_array, check_random_state, column_or_1d
+from sklearn.utils.validation import check_is_fitted
+
+from ._compat import HasMethods, Interval, StrOptions, validate_params
+from .distances import get_distance
+
+__all__ = [
+    "make_one_shot_scorer",
+    "make_pair_roc_auc_scorer",
+    "make_retrieval_scorer",
+    "mean_average_precision_at_r",
+    "one_shot_accuracy",
+    "pair_roc_auc",
+    "precision_at_1",
+]
+
+# Pairs scored per decision_function call hold at most this many values, so
+# that one-shot tasks on large images do not build gigabytes of pairs.
+_PAIR_BUDGET = 2**24
+
+_ESTIMATOR = [HasMethods(["transform"]), HasMethods(["decision_function"])]
+
+
+# -- helpers -------------------------------------------------------------------
+
+
+def _n_samples(X):
+    return X.shape[0] if hasattr(X, "shape") else len(X)
+
+
+def _check_labels(X, y, x_name="X", y_name="y"):
+    """1-D labels, as many as samples in ``X``."""
+    y = column_or_1d(y, warn=True)
+    n = _n_samples(X)
+    if n != len(y):
+        raise ValueError(
+            f"{x_name} and {y_name} have inconsistent numbers of samples: {n} "
+            f"and {len(y)}."
+        )
+    return y
+
+
+def _estimator_metric(estimator):
+    """The sklearn metric name of an encoder's ``distance`` (default L2)."""
+    distance = getattr(estimator, "distance", None)
+    if distance is None and hasattr(estimator, "steps"):  # a Pipeline
+        distance = getattr(estimator.steps[-1][1], "distance", None)
+    if distance is None:
+        return "euclidean"
+    return get_distance(distance).metric
+
+
+def _paired_distances(a, b, metric):
+    """Distances between ``a[..., :]`` and ``b[..., :]``, broadcast."""
+    if metric == "euclidean":
+        return np.sqrt(np.sum((a - b) ** 2, axis=-1))
+    if metric == "manhattan":
+        return np.sum(np.abs(a - b), axis=-1)
+    if metric == "cosine":
+        # As sklearn's cosine distance: a zero vector is at distance 1.
+        na = np.linalg.norm(a, axis=-1, keepdims=True)
+        nb = np.linalg.norm(b, axis=-1, keepdims=True)
+        a = np.divide(a, na, out=np.zeros(np.shape(a)), where=na > 0)
+        b = np.divide(b, nb, out=np.zeros(np.shape(b)), where=nb > 0)
+        return 1.0 - np.sum(a * b, axis=-1)
+    raise ValueError(
+        f"The estimator's distance {metric!r} is not supported; use "
+        "'euclidean', 'cosine' or 'manhattan'."
+    )
+
+
+def _embed(estimator, X, n_samples):
+    embeddings = np.asarray(estimator.transform(X), dtype=np.float64)
+    if embeddings.ndim != 2 or len(embeddings) != n_samples:
+        raise ValueError(
+            "estimator.transform must return embeddings of shape (n_samples, "
+            f"n_dims) = ({n_samples}, n_dims); got shape {embeddings.shape}."
+        )
+    return embeddings
+
+
+def _similarity_sign(estimator, pos_label=None):
+    """+1 if the estimator's ``decision_function`` grows towards ``pos_label``.
+
+    ``pos_label=None`` is the estimator's ``pos_label_`` if it has one, else
+    ``classes_[1]``: scikit-learn's decision functions grow towards
+    ``classes_[1]``.
+    """
+    classes = getattr(estimator, "classes_", None)
+    if pos_label is None:
+        pos_label = getattr(estimator, "pos_label_", None)
+    if classes is None or len(classes) != 2 or pos_label is None:
+        return 1.0
+    classes = np.asarray(classes).tolist()
+    if pos_label == classes[1]:
+        return 1.0
+    if pos_label == classes[0]:
+        return -1.0
+    raise ValueError(
+        f"pos_label={pos_label!r} is not one of the estimator's classes_ {classes}."
+    )
+
+
+def _decisions(estimator, pairs, n_pairs):
+    scores = np.asarray(estimator.decision_function(pairs), dtype=np.float64)
+    if scores.shape != (n_pairs,):
+        raise ValueError(
+            "estimator.decision_function must return one score per pair, of "
+            f"shape ({n_pairs},); got shape {scores.shape}."
+        )
+    return scores
+
+
+def _pair_decisions(estimator, X, first, second):
+    """``decision_function`` of the pairs ``(X[first[i]], X[second[i]])``.
+
+    Pairs take the layout the estimator was fitted on: ``[x1 | x2]`` rows
+    when ``X`` is 2-D and the estimator saw twice as many features (and for
+    sparse ``X``), else ``(n_pairs, 2, *sample_shape)`` arrays.
+    """
+    if sp.issparse(X):
+        X = X.tocsr()
+    else:
+        X = np.asarray(X)
+    rows = sp.issparse(X) or (
+        X.ndim == 2 and getattr(estimator, "n_features_in_", None) == 2 * X.shape[1]
+    )
+    sample_size = max(1, int(np.prod(X.shape[1:])))
+    step = max(1, _PAIR_BUDGET // (2 * sample_size))
+    scores = []
+    for start in range(0, len(first), step):
+        a = X[first[start : start + step]]
+        b = X[second[start : start + step]]
+        if sp.issparse(X):
+            pairs = sp.hstack([a, b], format="csr")
+        elif rows:
+            pairs = np.hstack([a, b])
+        else:
+            pairs = np.stack([a, b], axis=1)
+        scores.append(_decisions(estimator, pairs, a.shape[0]))
+    return np.concatenate(scores) if scores else np.zeros(0)
+
+
+def _distinct(rng, n, k, shape):
+    """``k`` distinct integers in ``[0, n)`` for every cell of ``shape``.
+
+    ``n`` broadcasts to ``shape``. Draw ``j`` is uniform among the ``n - j``
+    values not drawn yet: a uniform integer ``r`` is mapped to the ``r``-th
+    unused value by stepping over the used ones in increasing order. The
+    loops run over ``k`` only; every cell is drawn at once.
+    """
+    n = np.broadcast_to(n, shape)
+    out = np.empty((*shape, k), dtype=np.intp)
+    used = np.empty((*shape, 0), dtype=np.intp)  # drawn so far, sorted
+    for j in range(k):
+        r = rng.randint(0, n - j).astype(np.intp)
+        for i in range(j):
+            r = r + (r >= used[..., i])
+        out[..., j] = r
+        used = np.sort(np.concatenate([used, r[..., None]], axis=-1), axis=-1)
+    return out
+
+
+def _draw_tasks(y, n_way, k_shot, n_tasks, rng):
+    """Draw ``n_tasks`` N-way k-shot tasks from the labels ``y``.
+
+    Each task takes ``n_way`` distinct classes among those with at least
+    ``k_shot + 1`` samples, ``k_shot`` distinct support samples of each, and
+    one more sample of one of them (the target) as the query.
+
+    Parameters
+    ----------
+    y : ndarray of shape (n_samples,)
+        Class labels.
+    n_way, k_shot, n_tasks : int
+        Classes per task, supports per class, and tasks.
+    rng : numpy.random.RandomState
+        Source of randomness.
+
+    Returns
+    -------
+    support_idx : ndarray of shape (n_tasks, n_way, k_shot)
+        Indices into ``y`` of each task's supports, one row per class.
+    query_idx : ndarray of shape (n_tasks,)
+        Index into ``y`` of each task's query.
+    target : ndarray of shape (n_tasks,)
+        Position in ``range(n_way)`` of the query's class in its task.
+    """
+    classes, codes = np.unique(y, return_inverse=True)
+    codes = codes.reshape(-1)
+    counts = np.bincount(codes, minlength=len(classes))
+    eligible = np.flatnonzero(counts >= k_shot + 1)
+    if len(eligible) < n_way:
+        raise ValueError(
+            f"n_way={n_way} needs {n_way} classes with at least k_shot + 1 = "
+            f"{k_shot + 1} samples each; y has {len(classes)} class(es), "
+            f"{len(eligible)} of them with {k_shot + 1} or more samples."
+        )
+    # Samples grouped by class: class c holds order[starts[c]:starts[c + 1]].
+    order = np.argsort(codes, kind="stable")
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    ways = eligible[_distinct(rng, len(eligible), n_way, (n_tasks,))]
+    target = rng.randint(n_way, size=n_tasks)
+    within = _distinct(rng, counts[ways], k_shot + 1, ways.shape)
+    samples = order[starts[ways][..., None] + within]  # (n_tasks, n_way, k + 1)
+    support_idx = samples[..., :k_shot]
+    query_idx = samples[np.arange(n_tasks), target, k_shot]
+    return support_idx, query_idx, target
+
+
+def _task_scores(estimator, X, n_samples, support_idx, query_idx):
+    """Similarity of each task's query to each of its classes, (n_tasks, n_way)."""
+    n_tasks, n_way, k_shot = support_idx.shape
+    if hasattr(estimator, "transform"):
+        embeddings = _embed(estimator, X, n_samples)
+        prototypes = embeddings[support_idx[..., 0]]
+        for k in range(1, k_shot):
+            prototypes += embeddings[support_idx[..., k]]
+        prototypes /= k_shot
+        queries = embeddings[query_idx][:, None, :]
+        return -_paired_distances(prototypes, queries, _estimator_metric(estimator))
+    # Pair classifier: score every distinct (query, support) pair once.
+    keys = query_idx[:, None, None].astype(np.int64) * n_samples + support_idx
+    unique, inverse = np.unique(keys, return_inverse=True)
+    first, second = np.divmod(unique, n_samples)
+    scores = _pair_decisions(estimator, X, first, second)
+    scores *= _similarity_sign(estimator)
+    return scores[inverse.reshape(n_tasks, n_way, k_shot)].mean(axis=2)
+
+
+class _Scorer:
+    """``scorer(estimator, X, y)`` calling a metric with fixed keywords."""
+
+    def __init__(self, factory, metric, kwargs):
+        self._factory = factory
+        self._metric = metric
+        self._kwargs = kwargs
+
+    def __call__(self, estimator, X, y):
+        return self._metric(estimator, X, y, **self._kwargs)
+
+    def __repr__(self):
+        args = ", ".join(f"{key}={value!r}" for key, value in self._kwargs.items())
+        return f"{self._factory}({args})"
+
+
+# -- one-shot --------------------------------------------------------------------
+
+
+@validate_params(
+    {
+        "estimator": _ESTIMATOR,
+        "X": ["array-like", "sparse matrix"],
+        "y": ["array-like"],
+        "n_way": [Interval(numbers.Integral, 2, None, closed="left")],
+        "k_shot": [Interval(numbers.Integral, 1, None, closed="left")],
+        "n_tasks": [Interval(numbers.Integral, 1, None, closed="left")],
+        "random_state": ["random_state"],
+    },
+    prefer_skip_nested_validation=True,
+)
+def one_shot_accuracy(
+    estimator, X, y, *, n_way=20, k_shot=1, n_tasks=1000, random_state=None
+):
+    """Accuracy on random N-way k-shot classification tasks.
+
+    The test of Koch et al. (2015): each task draws ``n_way`` distinct
+    classes (among those with at least ``k_shot + 1`` samples), ``k_shot``
+    support samples of each, and one query from one of those classes,
+    distinct from the supports. The task is solved when the query's most
+    similar class is its own:
+
+    - for an encoder (anything with ``transform``), the class whose
+      supports' mean embedding (its prototype; the support itself when
+      ``k_shot=1``) is nearest to the query's embedding, by the
+      estimator's ``distance`` (Euclidean when it has none);
+    - for a pair classifier (anything with ``decision_function`` and no
+      ``transform``), the class with the highest mean
+      ``decision_function`` of the (query, support) pairs; the sign is
+      turned round when the estimator's ``pos_label_`` (its "same" label)
+      is ``classes_[0]``.
+
+    Ties go to the class drawn first in the task, whose position is random,
+    so a model that cannot tell classes apart scores about ``1 / n_way``.
+    All tasks are drawn and scored at once: ``X`` is embedded once, and a
+    pair classifier scores each distinct (query, support) pair once, in as
+    few ``decision_function`` calls as memory allows (one, unless the pairs
+    would hold more than 2**24 values).
+
+    Parameters
+    ----------
+    estimator : estimator object
+        A fitted encoder (with ``transform``) or pair classifier (with
+        ``decision_function``). A pair classifier gets ``[x1 | x2]`` rows
+        when ``X`` is 2-D and it was fitted on twice as many features
+        (``n_features_in_``), else pairs of shape
+        ``(n_pairs, 2, *sample_shape)``.
+    X : {array-like, sparse matrix} of shape (n_samples, ...)
+        Samples, typically of classes not seen in training.
+    y : array-like of shape (n_samples,)
+        Their class labels.
+    n_way : int, default=20
+        Classes per task; chance accuracy is ``1 / n_way``.
+    k_shot : int, default=1
+        Support samples per class.
+    n_tasks : int, default=1000
+        Number of tasks; the standard error of the accuracy is about
+        ``sqrt(acc * (1 - acc) / n_tasks)``.
+    random_state : int, RandomState instance or None, default=None
+        Draws the tasks; an int always draws the same tasks.
+
+    Returns
+    -------
+    accuracy : float
+        Fraction of tasks solved, in ``[0, 1]``.
+
+    See Also
+    --------
+    make_one_shot_scorer : The same accuracy as a scorer for model selection.
+
+    References
+    ----------
+    .. [1] G. Koch, R. Zemel, R. Salakhutdinov, "Siamese Neural Networks for
+       One-shot Image Recognition", ICML Deep Learning Workshop, 2015.
+    .. [2] J. Snell, K. Swersky, R. Zemel, "Prototypical Networks for
+       Few-shot Learning", NeurIPS 2017.
+
+    Examples
+    --------
+    Train on the digits 0 to 4, then test one-shot on the unseen 5 to 9:
+
+    >>> from sklearn.datasets import load_digits
+    >>> from sklearn_siamese import SiameseEncoder
+    >>> from sklearn_siamese.metrics import one_shot_accuracy
+    >>> X, y = load_digits(return_X_y=True)
+    >>> seen = y < 5
+    >>> encoder = SiameseEncoder(max_epochs=2, random_state=0)
+    >>> encoder = encoder.fit(X[seen] / 16, y[seen])
+    >>> accuracy = one_shot_accuracy(
+    ...     encoder, X[~seen] / 16, y[~seen], n_way=5, n_tasks=200, random_state=0
+    ... )
+    >>> accuracy > 1 / 5  # better than chance
+    True
+    """
+    y = _check_labels(X, y)
+    check_is_fitted(estimator)
+    rng = check_random_state(random_state)
+    support_idx, query_idx, target = _draw_tasks(y, n_way, k_shot, n_tasks, rng)
+    scores = _task_scores(estimator, X, len(y), support_idx, query_idx)
+    return float(np.mean(np.argmax(scores, axis=1) == target))
+
+
+@validate_params(
+    {
+        "n_way": [Interval(numbers.Integral, 2, None, closed="left")],
+        "k_shot": [Interval(numbers.Integral, 1, None, closed="left")],
+        "n_tasks": [Interval(numbers.Integral, 1, None, closed="left")],
+        "random_state": ["random_state"],
+    },
+    prefer_skip_nested_validation=True,
+)
+def make_one_shot_scorer(*, n_way=5, k_shot=1, n_tasks=500, random_state=0):
+    """Make a scorer of :func:`one_shot_accuracy`.
+
+    Parameters
+    ----------
+    n_way : int, default=5
+        Classes per task. Cross-validation folds must hold at least
+        ``n_way`` classes with ``k_shot + 1`` samples each.
+    k_shot : int, default=1
+        Support samples per class.
+    n_tasks : int, default=500
+        Tasks per evaluation.
+    random_state : int, RandomState instance or None, default=0
+        Draws the tasks. The default int draws the same tasks for every
+        candidate on the same fold, so candidates are compared on equal
+        terms; a RandomState instance draws new tasks at every call.
+
+    Returns
+    -------
+    scorer : callable
+        ``scorer(estimator, X, y)`` returns ``one_shot_accuracy(estimator,
+        X, y, ...)``; greater is better.
+
+    See Also
+    --------
+    one_shot_accuracy : The metric.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from sklearn.model_selection import GridSearchCV
+    >>> from sklearn_siamese import SiameseEncoder
+    >>> from sklearn_siamese.metrics import make_one_shot_scorer
+    >>> scorer = make_one_shot_scorer(n_way=5, n_tasks=100)
+    >>> scorer
+    make_one_shot_scorer(n_way=5, k_shot=1, n_tasks=100, random_state=0)
+    >>> X, y = load_digits(return_X_y=True)
+    >>> search = GridSearchCV(
+    ...     SiameseEncoder(max_epochs=2, random_state=0),
+    ...     {"margin": [0.5, 1.0]},
+    ...     scoring=scorer,
+    ...     cv=2,
+    ... )
+    >>> search = search.fit(X[:200] / 16, y[:200])
+    >>> print(search.best_score_ > 1 / 5)  # better than chance
+    True
+    """
+    return _Scorer(
+        "make_one_shot_scorer",
+        one_shot_accuracy,
+        dict(n_way=n_way, k_shot=k_shot, n_tasks=n_tasks, random_state=random_state),
+    )
+
+
+# -- retrieval -------------------------------------------------------------------
+
+
+def _check_embeddings(embeddings, y):
+    embeddings = check_array(embeddings, ensure_min_samples=2)
+    return embeddings, _check_labels(embeddings, y, "embeddings", "y")
+
+
+@validate_params(
+    {
+        "embeddings": ["array-like"],
+        "y": ["array-like"],
+        "metric": [str, callable],
+    },
+    prefer_skip_nested_validation=True,
+)
+def precision_at_1(embeddings, y, *, metric="euclidean"):
+    """Leave-one-out precision@1: is each sample's nearest other sample of its class?
+
+    Also the leave-one-out accuracy of a 1-nearest-neighbour classifier;
+    :meth:`SiameseEncoder.score <sklearn_siamese.SiameseEncoder.score>` is
+    this metric on the encoder's embeddings. A sample whose class has no
+    other sample counts as a miss.
+
+    Parameters
+    ----------
+    embeddings : array-like of shape (n_samples, n_dims)
+        Embeddings, e.g. ``encoder.transform(X)``; at least two.
+    y : array-like of shape (n_samples,)
+        Their class labels.
+    metric : str or callable, default="euclidean"
+        Any metric of :class:`sklearn.neighbors.NearestNeighbors`.
+
+    Returns
+    -------
+    precision : float
+        Fraction of samples whose nearest other sample shares their label.
+
+    See Also
+    --------
+    mean_average_precision_at_r : Retrieval quality beyond the first hit.
+    make_retrieval_scorer : Either metric as a scorer of an encoder.
+
+    Examples
+    --------
+    >>> from sklearn_siamese.metrics import precision_at_1
+    >>> embeddings = [[0.0], [1.2], [5.0], [8.0], [9.0], [20.0]]
+    >>> y = ["a", "a", "a", "b", "b", "c"]
+    >>> precision_at_1(embeddings, y)  # 5.0 is nearest to 8.0; "c" is alone
+    0.666...
+    """
+    embeddings, y = _check_embeddings(embeddings, y)
+    nn = NearestNeighbors(n_neighbors=1, metric=metric).fit(embeddings)
+    # kneighbors() without X leaves each sample out of its own neighbours.
+    nearest = nn.kneighbors(return_distance=False)[:, 0]
+    return float(np.mean(y[nearest] == y))
+
+
+@validate_params(
+    {
+        "embeddings": ["array-like"],
+        "y": ["array-like"],
+        "metric": [str, callable],
+    },
+    prefer_skip_nested_validation=True,
+)
+def mean_average_precision_at_r(embeddings, y, *, metric="euclidean"):
+    """Mean average precision at R (MAP@R), leaving each query out.
+
+    The retrieval metric of Musgrave et al. (2020). For each sample as a
+    query, ``R`` is the number of other samples of its class, and
+
+    ``AP@R = (1 / R) * sum_{i=1..R} P(i) * rel(i)``
+
+    over the ``R`` nearest other samples, where ``rel(i)`` is 1 when the
+    ``i``-th nearest shares the query's class and ``P(i)`` is the precision
+    among the ``i`` nearest. It rewards putting *all* same-class samples
+    first, in contrast to precision@1. Queries whose class has no other
+    sample are skipped.
+
+    Parameters
+    ----------
+    embeddings : array-like of shape (n_samples, n_dims)
+        Embeddings, e.g. ``encoder.transform(X)``.
+    y : array-like of shape (n_samples,)
+        Their class labels; at least one class needs two samples.
+    metric : str or callable, default="euclidean"
+        Any metric of :class:`sklearn.neighbors.NearestNeighbors`.
+
+    Returns
+    -------
+    map_at_r : float
+        The mean of AP@R over the queries, in ``[0, 1]``.
+
+    See Also
+    --------
+    precision_at_1 : Whether the first hit is right.
+    make_retrieval_scorer : Either metric as a scorer of an encoder.
+
+    References
+    ----------
+    .. [1] K. Musgrave, S. Belongie, S.-N. Lim, "A Metric Learning Reality
+       Check", ECCV 2020.
+
+    Examples
+    --------
+    The query 5.0 (class "a", R = 2) finds 8.0 ("b") then 1.2 ("a"): AP@R
+    = (0 + 1/2) / 2 = 0.25. The other four queries find only their own
+    class first (AP@R = 1) and "c" has no other sample:
+
+    >>> from sklearn_siamese.metrics import mean_average_precision_at_r
+    >>> embeddings = [[0.0], [1.2], [5.0], [8.0], [9.0], [20.0]]
+    >>> y = ["a", "a", "a", "b", "b", "c"]
+    >>> mean_average_precision_at_r(embeddings, y)  # (4 + 0.25) / 5
+    0.85
+    """
+    embeddings, y = _check_embeddings(embeddings, y)
+    _, codes = np.unique(y, return_inverse=True)
+    codes = codes.reshape(-1)
+    r = np.bincount(codes)[codes] - 1  # other samples of each query's class
+    queries = r > 0
+    if not queries.any():
+        raise ValueError(
+            "mean_average_precision_at_r needs a class with at least 2 samples "
+            "in y; every class has a single sample."
+        )
+    max_r = int(r.max())
+    nn = NearestNeighbors(n_neighbors=max_r, metric=metric).fit(embeddings)
+    neighbors = nn.kneighbors(return_distance=False)  # (n_samples, max_r)
+    ranks = np.arange(1, max_r + 1)
+    relevant = (codes[neighbors] == codes[:, None]) & (ranks <= r[:, None])
+    precision = np.cumsum(relevant, axis=1) / ranks
+    average_precision = np.sum(precision * relevant, axis=1)[queries] / r[queries]
+    return float(np.mean(average_precision))
+
+
+_RETRIEVAL_METRICS = {
+    "precision_at_1": precision_at_1,
+    "map_at_r": mean_average_precision_at_r,
+}
+
+
+def _retrieval_score(estimator, X, y, *, metric_name):
+    y = _check_labels(X, y)
+    check_is_fitted(estimator)
+    embeddings = _embed(estimator, X, len(y))
+    metric = _RETRIEVAL_METRICS[metric_name]
+    return metric(embeddings, y, metric=_estimator_metric(estimator))
+
+
+@validate_params(
+    {"metric_name": [StrOptions(set(_RETRIEVAL_METRICS))]},
+    prefer_skip_nested_validation=True,
+)
+def make_retrieval_scorer(metric_name="precision_at_1"):
+    """Make a scorer of an encoder's retrieval quality.
+
+    The scorer embeds ``X`` with ``estimator.transform`` and computes the
+    metric with the estimator's ``distance`` (Euclidean when it has none).
+
+    Parameters
+    ----------
+    metric_name : {"precision_at_1", "map_at_r"}, default="precision_at_1"
+        :func:`precision_at_1` or :func:`mean_average_precision_at_r`.
+
+    Returns
+    -------
+    scorer : callable
+        ``scorer(estimator, X, y)``; greater is better.
+
+    See Also
+    --------
+    precision_at_1, mean_average_precision_at_r : The metrics.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from sklearn.model_selection import cross_val_score
+    >>> from sklearn_siamese import SiameseEncoder
+    >>> from sklearn_siamese.metrics import make_retrieval_scorer
+    >>> scorer = make_retrieval_scorer("map_at_r")
+    >>> scorer
+    make_retrieval_scorer(metric_name='map_at_r')
+    >>> X, y = load_digits(return_X_y=True)
+    >>> encoder = SiameseEncoder(max_epochs=2, random_state=0)
+    >>> scores = cross_val_score(encoder, X[:300] / 16, y[:300], cv=2, scoring=scorer)
+    >>> scores.shape
+    (2,)
+    """
+    return _Scorer(
+        "make_retrieval_scorer", _retrieval_score, dict(metric_name=metric_name)
+    )
+
+
+# -- pair verification -------------------------------------------------------------
+
+
+def _encoder_pair_distances(estimator, X_pairs):
+    """Embedding distance between the two samples of each pair."""
+    width = getattr(estimator, "n_features_in_", None)
+    ndim = 2 if sp.issparse(X_pairs) else np.ndim(X_pairs)
+    if not sp.issparse(X_pairs):
+        X_pairs = np.asarray(X_pairs)
+    if ndim >= 3 and X_pairs.shape[1] == 2:
+        first, second = X_pairs[:, 0], X_pairs[:, 1]
+    elif ndim == 2 and width is not None and X_pairs.shape[1] == 2 * width:
+        first, second = X_pairs[:, :width], X_pairs[:, width:]
+    else:
+        raise ValueError(
+            "X_pairs must hold pairs of shape (n_pairs, 2, *sample_shape), or "
+            "[x1 | x2] rows of twice the encoder's n_features_in_ "
+            f"({width}); got X_pairs of shape {X_pairs.shape}."
+        )
+    n = first.shape[0]
+    if sp.issparse(X_pairs):
+        both = sp.vstack([first, second], format="csr")
+    else:
+        both = np.concatenate([first, second])
+    embeddings = _embed(estimator, both, 2 * n)
+    return _paired_distances(
+        embeddings[:n], embeddings[n:], _estimator_metric(estimator)
+    )
+
+
+@validate_params(
+    {
+        "estimator": _ESTIMATOR,
+        "X_pairs": ["array-like", "sparse matrix"],
+        "y_pairs": ["array-like"],
+        "pos_label": "no_validation",
+    },
+    prefer_skip_nested_validation=True,
+)
+def pair_roc_auc(estimator, X_pairs, y_pairs, *, pos_label=None):
+    """Area under the ROC curve of "same" versus "different" pairs.
+
+    The score of a pair is ``decision_function`` for a pair classifier
+    (anything with ``decision_function`` and no ``transform``; its sign is
+    turned so that higher means ``pos_label``), and the negative embedding
+    distance (by the estimator's ``distance``) for an encoder.
+
+    Parameters
+    ----------
+    estimator : estimator object
+        A fitted pair classifier or encoder.
+    X_pairs : {array-like, sparse matrix} of shape (n_pairs, 2, *sample_shape) \
+            or (n_pairs, 2 * n_features)
+        Pairs: in the layout a pair classifier was fitted on; for an
+        encoder, stacked pairs or ``[x1 | x2]`` rows.
+    y_pairs : array-like of shape (n_pairs,)
+        Two labels, "same" and "different".
+    pos_label : label, default=None
+        The label of "same" pairs. ``None`` means the estimator's
+        ``pos_label_`` if it has one (as :class:`~sklearn_siamese.PairClassifier`
+        does), else the greater of the two labels (1 for {0, 1} and
+        {-1, 1}, True for booleans).
+
+    Returns
+    -------
+    auc : float
+        ROC AUC, in ``[0, 1]``; 0.5 is chance.
+
+    See Also
+    --------
+    make_pair_roc_auc_scorer : The same metric as a scorer.
+    sklearn.metrics.roc_auc_score : The metric on given scores.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from sklearn_siamese import PairClassifier, PairSampler
+    >>> from sklearn_siamese.metrics import pair_roc_auc
+    >>> X, y = load_digits(return_X_y=True)
+    >>> sampler = PairSampler(n_pairs=500, random_state=0)
+    >>> pairs, same = sampler.fit_resample(X / 16, y)
+    >>> clf = PairClassifier(max_epochs=2, random_state=0).fit(pairs, same)
+    >>> pair_roc_auc(clf, pairs, same) > 0.5
+    True
+    """
+    y = _check_labels(X_pairs, y_pairs, "X_pairs", "y_pairs")
+    labels = np.unique(y).tolist()
+    if len(labels) != 2:
+        raise ValueError(
+            "y_pairs must hold two labels, one for 'same' and one for "
+            f"'different' pairs; got {len(labels)}: {labels[:10]}."
+        )
+    check_is_fitted(estimator)
+    if pos_label is None:
+        pos_label = getattr(estimator, "pos_label_", labels[1])
+    if pos_label not in labels:
+        raise ValueError(
+            f"pos_label={pos_label!r} is not one of the labels in y_pairs: {labels}."
+        )
+    if hasattr(estimator, "transform"):
+        scores = -_encoder_pair_distances(estimator, X_pairs)
+    else:
+        scores = _decisions(estimator, X_pairs, len(y))
+        scores *= _similarity_sign(estimator, pos_label)
+    return float(roc_auc_score(y == pos_label, scores))
+
+
+@validate_params({"pos_label": "no_validation"}, prefer_skip_nested_validation=True)
+def make_pair_roc_auc_scorer(*, pos_label=None):
+    """Make a scorer of :func:`pair_roc_auc`.
+
+    Unlike ``scoring="roc_auc"``, it also scores encoders on pairs.
+
+    Parameters
+    ----------
+    pos_label : label, default=None
+        The label of "same" pairs, as in :func:`pair_roc_auc`.
+
+    Returns
+    -------
+    scorer : callable
+        ``scorer(estimator, X_pairs, y_pairs)``; greater is better.
+
+    See Also
+    --------
+    pair_roc_auc : The metric.
+
+    Examples
+    --------
+    >>> from sklearn_siamese.metrics import make_pair_roc_auc_scorer
+    >>> make_pair_roc_auc_scorer()
+    make_pair_roc_auc_scorer(pos_label=None)
+    """
+    return _Scorer("make_pair_roc_auc_scorer", pair_roc_auc, dict(pos_label=pos_label))

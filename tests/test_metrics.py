@@ -1,0 +1,639 @@
+"""Behaviour of sklearn_siamese.metrics, against slow, obviously-correct loops."""
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from scipy.spatial.distance import cdist
+from sklearn.base import BaseEstimator
+from sklearn.exceptions import NotFittedError
+from sklearn.metrics import roc_auc_score
+from sklearn.model_selection import GridSearchCV
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import FunctionTransformer
+
+from sklearn_siamese import PairClassifier, PairSampler, SiameseEncoder
+from sklearn_siamese.metrics import (
+    _distinct,
+    _draw_tasks,
+    make_one_shot_scorer,
+    make_pair_roc_auc_scorer,
+    make_retrieval_scorer,
+    mean_average_precision_at_r,
+    one_shot_accuracy,
+    pair_roc_auc,
+    precision_at_1,
+)
+
+SCIPY_METRIC = {"euclidean": "euclidean", "cosine": "cosine", "manhattan": "cityblock"}
+
+
+class FakeEncoder(BaseEstimator):
+    """Sample ``i`` is the row ``[i]``; its embedding is ``embeddings[i]``."""
+
+    def __init__(self, embeddings, distance="euclidean"):
+        self.embeddings = np.asarray(embeddings, dtype=float)
+        self.distance = distance
+        self.n_features_in_ = 1
+
+    def fit(self, X, y=None):
+        return self
+
+    def transform(self, X):
+        X = X.toarray() if sp.issparse(X) else np.asarray(X)
+        return self.embeddings[X[:, 0].astype(int)]
+
+    def __sklearn_is_fitted__(self):
+        return True
+
+
+class FakePairClassifier(BaseEstimator):
+    """The decision of the pair ``([i], [j])`` is ``table[i, j]``."""
+
+    def __init__(self, table, classes=None, pos_label=None, n_features_in=None):
+        self.table = np.asarray(table, dtype=float)
+        if classes is not None:
+            self.classes_ = np.asarray(classes)
+        if pos_label is not None:
+            self.pos_label_ = pos_label
+        if n_features_in is not None:
+            self.n_features_in_ = n_features_in
+        self.calls = []
+
+    def fit(self, X, y=None):
+        return self
+
+    def decision_function(self, pairs):
+        self.calls.append(pairs.shape)
+        pairs = pairs.toarray() if sp.issparse(pairs) else np.asarray(pairs)
+        if pairs.ndim == 3:
+            a, b = pairs[:, 0, 0], pairs[:, 1, 0]
+        else:
+            a, b = pairs[:, 0], pairs[:, 1]
+        return self.table[a.astype(int), b.astype(int)]
+
+    def __sklearn_is_fitted__(self):
+        return True
+
+
+def clustered(n_classes=8, per_class=6, dim=5, noise=1.0, seed=0):
+    """Noisy class clusters: one-shot accuracy well inside (0, 1)."""
+    rng = np.random.RandomState(seed)
+    y = np.repeat(np.arange(n_classes), per_class)
+    centers = rng.normal(size=(n_classes, dim))
+    return centers[y] + noise * rng.normal(size=(len(y), dim)), y
+
+
+def index_X(n):
+    return np.arange(n)[:, None]
+
+
+# -- slow references -------------------------------------------------------------
+
+
+def loop_one_shot_encoder(embeddings, support, query, target, distance):
+    correct = 0
+    for t in range(len(query)):
+        best, best_way = None, None
+        for way in range(support.shape[1]):
+            prototype = np.mean([embeddings[i] for i in support[t, way]], axis=0)
+            d = cdist(
+                embeddings[query[t]][None], prototype[None], SCIPY_METRIC[distance]
+            )[0, 0]
+            if best is None or d < best:
+                best, best_way = d, way
+        correct += best_way == target[t]
+    return correct / len(query)
+
+
+def loop_one_shot_pairs(similarity, support, query, target):
+    correct = 0
+    for t in range(len(query)):
+        best, best_way = None, None
+        for way in range(support.shape[1]):
+            s = np.mean([similarity(query[t], i) for i in support[t, way]])
+            if best is None or s > best:
+                best, best_way = s, way
+        correct += best_way == target[t]
+    return correct / len(query)
+
+
+def loop_ranking(embeddings, y, metric):
+    """For each query, the other samples' labels from nearest to farthest."""
+    d = cdist(embeddings, embeddings, SCIPY_METRIC[metric])
+    ranked = []
+    for i in range(len(y)):
+        others = [j for j in np.argsort(d[i], kind="stable") if j != i]
+        ranked.append([y[j] for j in others])
+    return ranked
+
+
+def loop_precision_at_1(embeddings, y, metric):
+    ranked = loop_ranking(embeddings, y, metric)
+    return np.mean([ranked[i][0] == y[i] for i in range(len(y))])
+
+
+def loop_map_at_r(embeddings, y, metric):
+    ranked = loop_ranking(embeddings, y, metric)
+    aps = []
+    for i in range(len(y)):
+        r = sum(1 for j in range(len(y)) if j != i and y[j] == y[i])
+        if r == 0:
+            continue
+        hits, total = 0, 0.0
+        for rank in range(1, r + 1):
+            if ranked[i][rank - 1] == y[i]:
+                hits += 1
+                total += hits / rank
+        aps.append(total / r)
+    return np.mean(aps)
+
+
+# -- fixtures ----------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def encoder(blobs):
+    X, y = blobs
+    return SiameseEncoder(max_epochs=3, embedding_dim=8, random_state=0).fit(X, y)
+
+
+@pytest.fixture(scope="module")
+def pair_data(blobs):
+    X, y = blobs
+    return PairSampler(n_pairs=200, random_state=0).fit_resample(X, y)
+
+
+@pytest.fixture(scope="module")
+def pair_classifier(pair_data):
+    P, same = pair_data
+    return PairClassifier(max_epochs=3, embedding_dim=8, random_state=0).fit(P, same)
+
+
+# -- task drawing ------------------------------------------------------------------
+
+
+def test_draw_tasks_are_valid_tasks():
+    y = np.array(list("aaaabbbbccdddddde") + ["f"] * 3)
+    rng = np.random.RandomState(0)
+    support, query, target = _draw_tasks(y, 3, 2, 500, rng)
+    assert support.shape == (500, 3, 2)
+    assert query.shape == target.shape == (500,)
+    used = set()
+    for t in range(500):
+        way_classes = [y[s[0]] for s in support[t]]
+        assert len(set(way_classes)) == 3  # distinct classes
+        for s in support[t]:
+            assert len({y[i] for i in s}) == 1  # supports of one class
+            assert len(set(s)) == 2  # distinct supports
+        assert y[query[t]] == way_classes[target[t]]
+        assert query[t] not in support[t].ravel()
+        used.update(way_classes)
+    # "c" has k_shot samples only and "e" one: never drawn; the others are.
+    assert used == {"a", "b", "d", "f"}
+    assert set(target) == {0, 1, 2}
+
+
+def test_draw_tasks_depend_on_the_seed_only():
+    y = np.repeat(np.arange(10), 5)
+    a = _draw_tasks(y, 5, 2, 50, np.random.RandomState(3))
+    b = _draw_tasks(y, 5, 2, 50, np.random.RandomState(3))
+    c = _draw_tasks(y, 5, 2, 50, np.random.RandomState(4))
+    for x, z in zip(a, b):
+        np.testing.assert_array_equal(x, z)
+    assert not np.array_equal(a[0], c[0])
+
+
+def test_distinct_draws_are_uniform_without_replacement():
+    draws = _distinct(np.random.RandomState(0), 5, 2, (20000,))
+    assert np.all(draws[:, 0] != draws[:, 1])
+    assert draws.min() == 0 and draws.max() == 4
+    # all 20 ordered pairs equally likely: 1000 expected each, sd ~31
+    counts = np.bincount(draws[:, 0] * 5 + draws[:, 1], minlength=25)
+    assert np.all(np.abs(counts[counts > 0] - 1000) < 150)
+    assert np.count_nonzero(counts) == 20
+
+
+# -- one-shot accuracy ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("distance", ["euclidean", "cosine", "manhattan"])
+@pytest.mark.parametrize("k_shot", [1, 3])
+def test_one_shot_encoder_equals_loop(distance, k_shot):
+    embeddings, y = clustered()
+    est = FakeEncoder(embeddings, distance=distance)
+    X = index_X(len(y))
+    got = one_shot_accuracy(
+        est, X, y, n_way=5, k_shot=k_shot, n_tasks=300, random_state=1
+    )
+    tasks = _draw_tasks(y, 5, k_shot, 300, np.random.RandomState(1))
+    expected = loop_one_shot_encoder(embeddings, *tasks, distance)
+    assert got == expected
+    assert 0.2 < got < 1.0
+
+
+def test_one_shot_encoder_without_distance_is_euclidean():
+    embeddings, y = clustered()
+    est = FakeEncoder(embeddings)
+    del est.distance
+    X = index_X(len(y))
+    got = one_shot_accuracy(est, X, y, n_way=5, n_tasks=200, random_state=0)
+    tasks = _draw_tasks(y, 5, 1, 200, np.random.RandomState(0))
+    assert got == loop_one_shot_encoder(embeddings, *tasks, "euclidean")
+
+
+@pytest.mark.parametrize("k_shot", [1, 2])
+def test_one_shot_pair_classifier_equals_loop_in_one_call(k_shot):
+    embeddings, y = clustered()
+    rng = np.random.RandomState(0)
+    # A similarity that is no distance: asymmetric, noisy.
+    table = -cdist(embeddings, embeddings) + rng.normal(size=(len(y), len(y)))
+    est = FakePairClassifier(table, classes=[0, 1])
+    X = index_X(len(y))
+    got = one_shot_accuracy(
+        est, X, y, n_way=4, k_shot=k_shot, n_tasks=300, random_state=2
+    )
+    tasks = _draw_tasks(y, 4, k_shot, 300, np.random.RandomState(2))
+    assert got == loop_one_shot_pairs(lambda i, j: table[i, j], *tasks)
+    assert 0.25 < got < 1.0
+    # all pairs in one call, each distinct (query, support) pair once
+    assert len(est.calls) == 1
+    support, query, _ = tasks
+    n_distinct = len({(q, s) for q, row in zip(query, support) for s in row.ravel()})
+    assert est.calls[0] == (n_distinct, 2, 1)
+
+
+def test_one_shot_pair_classifier_follows_pos_label():
+    embeddings, y = clustered()
+    table = -cdist(embeddings, embeddings)
+    X = index_X(len(y))
+    # pos_label_ = classes_[0]: the decision function grows with dissimilarity
+    flipped = FakePairClassifier(-table, classes=[0, 1], pos_label=0)
+    plain = FakePairClassifier(table, classes=[0, 1], pos_label=1)
+    kwargs = dict(n_way=5, n_tasks=200, random_state=0)
+    assert one_shot_accuracy(flipped, X, y, **kwargs) == one_shot_accuracy(
+        plain, X, y, **kwargs
+    )
+    assert one_shot_accuracy(plain, X, y, **kwargs) > 0.5
+
+
+def test_one_shot_pair_layout_follows_n_features_in():
+    embeddings, y = clustered()
+    table = -cdist(embeddings, embeddings)
+    X = index_X(len(y))
+    rows = FakePairClassifier(table, n_features_in=2)
+    stacked = FakePairClassifier(table)
+    a = one_shot_accuracy(rows, X, y, n_way=3, n_tasks=50, random_state=0)
+    b = one_shot_accuracy(stacked, X, y, n_way=3, n_tasks=50, random_state=0)
+    assert a == b
+    assert len(rows.calls[0]) == 2 and len(stacked.calls[0]) == 3
+
+
+def test_one_shot_sparse_input_and_pipelines():
+    embeddings, y = clustered()
+    X = index_X(len(y))
+    kwargs = dict(n_way=5, n_tasks=100, random_state=0)
+    encoder = FakeEncoder(embeddings, distance="cosine")
+    expected = one_shot_accuracy(encoder, X, y, **kwargs)
+    assert one_shot_accuracy(encoder, sp.csr_matrix(X), y, **kwargs) == expected
+    # a pipeline ending in an encoder keeps the encoder's distance
+    pipe = make_pipeline(FunctionTransformer(), encoder).fit(X, y)
+    assert one_shot_accuracy(pipe, X, y, **kwargs) == expected
+    euclidean = FakeEncoder(embeddings)
+    assert one_shot_accuracy(euclidean, X, y, **kwargs) != expected
+    # sparse samples reach a pair classifier as [x1 | x2] rows
+    table = -cdist(embeddings, embeddings)
+    dense = one_shot_accuracy(FakePairClassifier(table), X, y, **kwargs)
+    est = FakePairClassifier(table)
+    assert one_shot_accuracy(est, sp.csr_matrix(X), y, **kwargs) == dense
+    assert len(est.calls[0]) == 2
+
+
+def test_one_shot_pair_classifier_scores_in_chunks(monkeypatch):
+    import sklearn_siamese.metrics as metrics
+
+    embeddings, y = clustered()
+    table = -cdist(embeddings, embeddings)
+    X = index_X(len(y))
+    whole = one_shot_accuracy(
+        FakePairClassifier(table), X, y, n_way=5, n_tasks=100, random_state=0
+    )
+    monkeypatch.setattr(metrics, "_PAIR_BUDGET", 2 * 7)  # 7 pairs per call
+    est = FakePairClassifier(table)
+    chunked = one_shot_accuracy(est, X, y, n_way=5, n_tasks=100, random_state=0)
+    assert chunked == whole
+    assert len(est.calls) > 1 and max(shape[0] for shape in est.calls) == 7
+
+
+def test_one_shot_real_pair_classifier_equals_loop(pair_classifier, blobs):
+    X, y = blobs
+    got = one_shot_accuracy(
+        pair_classifier, X, y, n_way=3, k_shot=2, n_tasks=40, random_state=0
+    )
+    support, query, target = _draw_tasks(y, 3, 2, 40, np.random.RandomState(0))
+    pairs = np.stack(
+        [np.repeat(query, 6), support.reshape(-1)], axis=1
+    )  # (240, 2) indices, task by task
+    scores = pair_classifier.decision_function(X[pairs]).reshape(40, 6)
+    table = {(q, s): v for (q, s), v in zip(pairs.tolist(), scores.ravel())}
+    expected = loop_one_shot_pairs(lambda i, j: table[(i, j)], support, query, target)
+    assert got == pytest.approx(expected)
+    assert got > 1 / 3
+
+
+def test_one_shot_real_pair_classifier_on_rows(pair_data, blobs):
+    X, y = blobs
+    P, same = pair_data
+    clf = PairClassifier(max_epochs=3, embedding_dim=8, random_state=0)
+    clf.fit(P.reshape(len(P), -1), same)  # [x1 | x2] rows
+    assert clf.n_features_in_ == 2 * X.shape[1]
+    accuracy = one_shot_accuracy(clf, X, y, n_way=4, n_tasks=50, random_state=0)
+    assert 0.25 < accuracy <= 1.0
+
+
+def test_perfect_and_constant_embeddings():
+    y = np.repeat(np.arange(10), 4)
+    X = index_X(len(y))
+    perfect = FakeEncoder(np.eye(10)[y])
+    assert one_shot_accuracy(perfect, X, y, n_way=10, n_tasks=200) == 1.0
+    assert (
+        one_shot_accuracy(perfect, X, y, n_way=5, k_shot=3, n_tasks=200, random_state=0)
+        == 1.0
+    )
+    constant = FakeEncoder(np.ones((len(y), 3)))
+    chance = one_shot_accuracy(constant, X, y, n_way=5, n_tasks=4000, random_state=0)
+    assert abs(chance - 1 / 5) < 0.03  # 4.7 standard errors
+
+
+def test_k_shot_compares_prototypes_not_single_supports(monkeypatch):
+    import sklearn_siamese.metrics as metrics
+
+    # Class 0 supports at -1 and 3 (prototype 1), class 1 supports at 2.5 and
+    # 2.5 (prototype 2.5); the query 1.2 of class 0 is nearest to a class-1
+    # support (1.3 < 1.8 < 2.2) but to its own class's prototype (0.2 < 1.3).
+    embeddings = np.array([[-1.0], [3.0], [1.2], [2.5], [2.5]])
+    y = np.array([0, 0, 0, 1, 1])
+    task = (np.array([[[0, 1], [3, 4]]]), np.array([2]), np.array([0]))
+    monkeypatch.setattr(metrics, "_draw_tasks", lambda *args: task)
+    kwargs = dict(n_way=2, k_shot=2, n_tasks=1)
+    assert one_shot_accuracy(FakeEncoder(embeddings), index_X(5), y, **kwargs) == 1
+    # a pair classifier averages its decisions over the supports: its best
+    # single pair (1.0) is with class 0, its best mean (0.8) with class 1
+    table = np.zeros((5, 5))
+    table[2, [0, 1, 3, 4]] = [1.0, 0.4, 0.8, 0.8]
+    est = FakePairClassifier(table)
+    assert one_shot_accuracy(est, index_X(5), y, **kwargs) == 0
+    table[2, 1] = 0.7  # class 0's mean rises to 0.85
+    assert one_shot_accuracy(est, index_X(5), y, **kwargs) == 1
+
+
+def test_one_shot_with_a_real_encoder(encoder, blobs):
+    X, y = blobs
+    got = one_shot_accuracy(encoder, X, y, n_way=4, k_shot=2, n_tasks=100)
+    assert got > 0.9  # well-separated blobs
+    tasks = _draw_tasks(y, 4, 2, 100, np.random.RandomState(0))
+    assert one_shot_accuracy(
+        encoder, X, y, n_way=4, k_shot=2, n_tasks=100, random_state=0
+    ) == loop_one_shot_encoder(encoder.transform(X), *tasks, "euclidean")
+
+
+def test_one_shot_random_state():
+    embeddings, y = clustered(noise=2.0)
+    est, X = FakeEncoder(embeddings), index_X(len(y))
+    kwargs = dict(n_way=5, n_tasks=100)
+    a = one_shot_accuracy(est, X, y, random_state=np.int64(7), **kwargs)
+    assert a == one_shot_accuracy(est, X, y, random_state=7, **kwargs)
+    rng = np.random.RandomState(7)
+    assert one_shot_accuracy(est, X, y, random_state=rng, **kwargs) == a
+    # a RandomState instance moves on: new tasks at the next call
+    values = {one_shot_accuracy(est, X, y, random_state=rng, **kwargs)}
+    values |= {one_shot_accuracy(est, X, y, random_state=rng, **kwargs)}
+    values |= {one_shot_accuracy(est, X, y, random_state=rng, **kwargs)}
+    assert values != {a}
+
+
+def test_one_shot_errors(blobs):
+    embeddings, y = clustered(n_classes=4, per_class=3)
+    y[-2:] = 99  # one class with 2 samples: too few for k_shot=2
+    est, X = FakeEncoder(embeddings), index_X(len(y))
+    with pytest.raises(ValueError, match="'n_way' parameter of one_shot_accuracy"):
+        one_shot_accuracy(est, X, y, n_way=1)
+    with pytest.raises(ValueError, match="'k_shot' parameter"):
+        one_shot_accuracy(est, X, y, n_way=2, k_shot=0)
+    with pytest.raises(ValueError, match="'n_tasks' parameter"):
+        one_shot_accuracy(est, X, y, n_way=2, n_tasks=0)
+    with pytest.raises(
+        ValueError,
+        match=r"n_way=4 needs 4 classes with at least k_shot \+ 1 = 3 samples "
+        r"each; y has 5 class\(es\), 3 of them with 3 or more samples\.",
+    ):
+        one_shot_accuracy(est, X, y, n_way=4, k_shot=2)
+    with pytest.raises(ValueError, match="'estimator' parameter.*'transform'"):
+        one_shot_accuracy(object(), X, y, n_way=2)
+    with pytest.raises(
+        ValueError, match="X and y have inconsistent numbers of samples: 12 and 11"
+    ):
+        one_shot_accuracy(est, X, y[:-1], n_way=2)
+    Xb, yb = blobs
+    with pytest.raises(NotFittedError):
+        one_shot_accuracy(SiameseEncoder(), Xb, yb, n_way=2)
+    with pytest.raises(NotFittedError):
+        one_shot_accuracy(PairClassifier(), Xb, yb, n_way=2)
+    with pytest.raises(ValueError, match="'n_way' parameter of make_one_shot"):
+        make_one_shot_scorer(n_way=1)
+
+
+# -- retrieval ---------------------------------------------------------------------
+
+
+def test_retrieval_hand_computed_example():
+    embeddings = [[0.0], [1.2], [5.0], [8.0], [9.0], [20.0]]
+    y = ["a", "a", "a", "b", "b", "c"]
+    # AP@R: 0.0 -> [a, a] = 1; 1.2 -> [a, a] = 1; 5.0 -> [b, a] = (0 + 1/2)/2;
+    # 8.0 -> [b] = 1; 9.0 -> [b] = 1; 20.0 alone in "c": skipped.
+    assert mean_average_precision_at_r(embeddings, y) == pytest.approx(4.25 / 5)
+    # precision@1: 5.0 finds "b", 20.0 finds "b"
+    assert precision_at_1(embeddings, y) == pytest.approx(4 / 6)
+    # R = 2 for each query of class 0: 0.0 -> [1, 0] = 1/4, 2.0 -> [1, 0]
+    # = 1/4, 10.0 -> [0, 1] = 1/2; the query 1.0 alone in class 1 is skipped.
+    embeddings = [[0.0], [1.0], [2.0], [10.0]]
+    assert mean_average_precision_at_r(embeddings, [0, 1, 0, 0]) == pytest.approx(1 / 3)
+
+
+@pytest.mark.parametrize("metric", ["euclidean", "cosine", "manhattan"])
+@pytest.mark.parametrize("seed", [0, 1])
+def test_retrieval_metrics_equal_loops(metric, seed):
+    rng = np.random.RandomState(seed)
+    y = rng.randint(5, size=60)
+    y[-1] = 7  # a class of one sample
+    embeddings = rng.normal(size=(60, 4)) + y[:, None] * 0.3
+    p1 = precision_at_1(embeddings, y, metric=metric)
+    mapr = mean_average_precision_at_r(embeddings, y, metric=metric)
+    assert p1 == pytest.approx(loop_precision_at_1(embeddings, y, metric))
+    assert mapr == pytest.approx(loop_map_at_r(embeddings, y, metric))
+    assert 0 < mapr < 1 and 0 < p1 < 1
+
+
+def test_retrieval_perfect_embeddings():
+    y = np.repeat(["x", "y", "z"], 5)
+    embeddings = np.eye(3)[np.searchsorted(["x", "y", "z"], y)]
+    embeddings = embeddings + 1e-3 * np.random.RandomState(0).normal(size=(15, 3))
+    assert precision_at_1(embeddings, y) == 1.0
+    assert mean_average_precision_at_r(embeddings, y) == 1.0
+
+
+def test_retrieval_errors():
+    with pytest.raises(ValueError, match="every class has a single sample"):
+        mean_average_precision_at_r([[0.0], [1.0]], [0, 1])
+    with pytest.raises(ValueError, match="embeddings and y have inconsistent"):
+        precision_at_1([[0.0], [1.0]], [0, 1, 1])
+    with pytest.raises(ValueError, match="minimum of 2 is required"):
+        precision_at_1([[0.0]], [0])
+    with pytest.raises(ValueError, match="'metric_name' parameter"):
+        make_retrieval_scorer("recall")
+
+
+def test_retrieval_scorers_use_the_encoder(encoder, blobs):
+    X, y = blobs
+    embeddings = encoder.transform(X)
+    p1 = make_retrieval_scorer()(encoder, X, y)
+    assert p1 == precision_at_1(embeddings, y) == encoder.score(X, y)
+    assert make_retrieval_scorer("map_at_r")(
+        encoder, X, y
+    ) == mean_average_precision_at_r(embeddings, y)
+    rng = np.random.RandomState(0)
+    embeddings, y = rng.normal(size=(30, 3)), rng.randint(3, size=30)
+    cosine = FakeEncoder(embeddings, distance="cosine")
+    assert make_retrieval_scorer("map_at_r")(
+        cosine, index_X(30), y
+    ) == mean_average_precision_at_r(embeddings, y, metric="cosine")
+
+
+def test_scorer_reprs():
+    assert repr(make_one_shot_scorer()) == (
+        "make_one_shot_scorer(n_way=5, k_shot=1, n_tasks=500, random_state=0)"
+    )
+    assert repr(make_retrieval_scorer("map_at_r")) == (
+        "make_retrieval_scorer(metric_name='map_at_r')"
+    )
+    assert repr(make_pair_roc_auc_scorer(pos_label="same")) == (
+        "make_pair_roc_auc_scorer(pos_label='same')"
+    )
+
+
+def test_scorers_in_grid_search(blobs):
+    X, y = blobs
+    order = np.random.RandomState(0).permutation(len(y))  # every fold: all classes
+    X, y = X[order], y[order]
+    one_shot = make_one_shot_scorer(n_way=3, n_tasks=50)
+    search = GridSearchCV(
+        SiameseEncoder(max_epochs=2, embedding_dim=4, random_state=0),
+        {"margin": [0.5, 1.0]},
+        scoring={"one_shot": one_shot, "map": make_retrieval_scorer("map_at_r")},
+        refit="one_shot",
+        cv=2,
+        error_score="raise",
+    )
+    search.fit(X, y)
+    for key in ("one_shot", "map"):
+        scores = search.cv_results_[f"mean_test_{key}"]
+        assert np.all((scores > 0) & (scores <= 1))
+    assert search.best_score_ == search.cv_results_["mean_test_one_shot"].max()
+    # the scorer alone, as GridSearchCV(scoring=...) gets it
+    alone = GridSearchCV(
+        SiameseEncoder(max_epochs=2, embedding_dim=4, random_state=0),
+        {"margin": [0.5, 1.0]},
+        scoring=one_shot,
+        cv=2,
+        error_score="raise",
+    ).fit(X, y)
+    np.testing.assert_array_equal(
+        alone.cv_results_["mean_test_score"], search.cv_results_["mean_test_one_shot"]
+    )
+
+
+# -- pair verification ----------------------------------------------------------
+
+
+def test_pair_roc_auc_of_a_pair_classifier():
+    rng = np.random.RandomState(0)
+    table = rng.normal(size=(20, 20))
+    pairs = rng.randint(20, size=(50, 2))
+    scores = table[pairs[:, 0], pairs[:, 1]]
+    same = (scores + rng.normal(size=50) > 0).astype(int)
+    expected = roc_auc_score(same, scores)
+    assert 0.6 < expected < 0.95
+    X_pairs = pairs[:, :, None]  # (50, 2, 1)
+    est = FakePairClassifier(table, classes=[0, 1])
+    assert pair_roc_auc(est, X_pairs, same) == pytest.approx(expected)
+    assert make_pair_roc_auc_scorer()(est, X_pairs, same) == pytest.approx(expected)
+    # "same" is classes_[0]: decision values grow towards "different"
+    flipped = FakePairClassifier(-table, classes=[0, 1], pos_label=0)
+    assert pair_roc_auc(flipped, X_pairs, 1 - same) == pytest.approx(expected)
+    # an explicit pos_label: the estimator's decisions grow towards
+    # classes_[1], so with "same" = 0 they are turned round; an estimator
+    # without classes_ is taken to grow towards "same"
+    assert pair_roc_auc(est, X_pairs, same, pos_label=0) == pytest.approx(expected)
+    no_classes = FakePairClassifier(table)
+    assert pair_roc_auc(no_classes, X_pairs, same, pos_label=0) == pytest.approx(
+        1 - expected
+    )
+    labels = np.array(["different", "same"])[same]
+    assert pair_roc_auc(no_classes, X_pairs, labels) == pytest.approx(expected)
+    with pytest.raises(ValueError, match="not one of the estimator's classes_"):
+        pair_roc_auc(est, X_pairs, labels)
+
+
+@pytest.mark.parametrize("distance", ["euclidean", "cosine", "manhattan"])
+def test_pair_roc_auc_of_an_encoder(distance):
+    rng = np.random.RandomState(0)
+    embeddings = rng.normal(size=(20, 3))
+    first = rng.randint(20, size=60)
+    pairs = np.column_stack([first, (first + rng.randint(1, 20, size=60)) % 20])
+    same = rng.choice([-1, 1], size=60)
+    d = [
+        cdist(embeddings[[i]], embeddings[[j]], SCIPY_METRIC[distance])[0, 0]
+        for i, j in pairs
+    ]
+    expected = roc_auc_score(same, -np.array(d))
+    est = FakeEncoder(embeddings, distance=distance)
+    assert pair_roc_auc(est, pairs[:, :, None], same) == pytest.approx(expected)
+    # [x1 | x2] rows, twice the encoder's single feature
+    assert pair_roc_auc(est, pairs, same) == pytest.approx(expected)
+
+
+def test_pair_roc_auc_of_an_encoder_on_sparse_rows():
+    rng = np.random.RandomState(0)
+    embeddings = rng.normal(size=(20, 3))
+    pairs = np.column_stack([np.arange(20), rng.permutation(20)])
+    same = rng.randint(2, size=20)
+    est = FakeEncoder(embeddings)
+    assert pair_roc_auc(est, sp.csr_matrix(pairs), same) == pair_roc_auc(
+        est, pairs, same
+    )
+
+
+def test_pair_roc_auc_of_real_estimators(pair_classifier, encoder, pair_data):
+    P, same = pair_data
+    auc = pair_roc_auc(pair_classifier, P, same)
+    assert auc == pytest.approx(
+        roc_auc_score(same, pair_classifier.decision_function(P))
+    )
+    assert auc > 0.9
+    assert pair_roc_auc(encoder, P, same) > 0.9
+    assert make_pair_roc_auc_scorer()(encoder, P, same) == pair_roc_auc(
+        encoder, P, same
+    )
+
+
+def test_pair_roc_auc_errors(encoder, pair_data):
+    P, same = pair_data
+    with pytest.raises(ValueError, match="y_pairs must hold two labels"):
+        pair_roc_auc(encoder, P, np.ones_like(same))
+    with pytest.raises(ValueError, match="pos_label='yes' is not one of the labels"):
+        pair_roc_auc(encoder, P, same, pos_label="yes")
+    with pytest.raises(ValueError, match="X_pairs and y_pairs have inconsistent"):
+        pair_roc_auc(encoder, P, same[:-1])
+    with pytest.raises(ValueError, match="X_pairs must hold pairs of shape"):
+        pair_roc_auc(encoder, P[:, 0], same)
+    with pytest.raises(NotFittedError):
+        pair_roc_auc(PairClassifier(), P, same)
