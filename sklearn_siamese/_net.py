@@ -9,7 +9,9 @@ through its hooks:
   operation, never per item and never materialising all pairs;
 - ``infer`` feeds a pair or triplet batch to the module as separate inputs;
 - ``get_loss`` stops training with a clear error when the loss diverges;
-- ``initialize_module`` seeds the batch plan's random generator.
+- ``initialize_module`` seeds the batch plan's random generator;
+- ``train_step_single`` and ``evaluation_step`` are skorch's, but switch
+  the modules to training or evaluation mode only when they are not in it.
 
 Estimators build a ``SiameseNet`` inside ``fit``; they never copy its loop.
 """
@@ -32,12 +34,51 @@ __all__ = [
 
 
 def _take(X, index):
-    """Rows ``index`` (an int array or a slice) of a tensor or CSR matrix."""
+    """Rows ``index`` (an int array or a slice) of a tensor or CSR matrix,
+    as float32."""
     if isinstance(X, torch.Tensor):
         if isinstance(index, slice):
-            return X[index]
-        return X.index_select(0, torch.from_numpy(index).to(X.device))
-    return torch.from_numpy(X[index].toarray())
+            rows = X[index]
+        else:
+            rows = X.index_select(0, torch.from_numpy(index).to(X.device))
+    else:
+        rows = torch.from_numpy(X[index].toarray())
+    # Float64 data are kept as given and cast one batch at a time.
+    return rows.float() if rows.dtype == torch.float64 else rows
+
+
+def _take_sides(Xs, index):
+    """Rows ``index`` of every side of pair data.
+
+    Dense sides of one sample shape are gathered straight into consecutive
+    row blocks of one tensor, which the siamese network then embeds as one
+    batch without copying the rows again (see ``modules._concat``).
+    """
+    first = Xs[0]
+    if not all(
+        isinstance(X, torch.Tensor)
+        and X.shape[1:] == first.shape[1:]
+        and X.dtype == first.dtype
+        and X.device == first.device
+        for X in Xs
+    ):
+        return tuple(_take(X, index) for X in Xs)
+    if isinstance(index, slice):
+        n = len(range(*index.indices(len(first))))
+    else:
+        n = len(index)
+        index = torch.from_numpy(index).to(first.device)
+    dtype = torch.float32 if first.dtype == torch.float64 else first.dtype
+    out = torch.empty((len(Xs) * n, *first.shape[1:]), dtype=dtype, device=first.device)
+    blocks = tuple(out[i * n : (i + 1) * n] for i in range(len(Xs)))
+    for X, block in zip(Xs, blocks):
+        if isinstance(index, slice):
+            block.copy_(X[index])
+        elif X.dtype == dtype:
+            torch.index_select(X, 0, index, out=block)
+        else:
+            block.copy_(X.index_select(0, index))
+    return blocks
 
 
 class TensorData(torch.utils.data.Dataset):
@@ -46,7 +87,8 @@ class TensorData(torch.utils.data.Dataset):
     Parameters
     ----------
     X : torch.Tensor, scipy.sparse.csr_matrix, or tuple of those
-        The samples; a tuple holds the two sides of a pair dataset.
+        The samples; a tuple holds the two sides of a pair dataset. Float64
+        samples are cast to float32 one batch at a time.
     y : ndarray of int, default=None
         Class codes (for class-based batch plans) or pair labels.
     """
@@ -70,7 +112,7 @@ class TensorData(torch.utils.data.Dataset):
         for ``k``-tuples of samples, giving a tuple of ``k`` tensors.
         """
         if isinstance(self.X, tuple):
-            return tuple(_take(X, index) for X in self.X)
+            return _take_sides(self.X, index)
         if isinstance(index, np.ndarray) and index.ndim == 2:
             k = index.shape[1]
             return _take(self.X, index.T.ravel()).chunk(k)
@@ -320,6 +362,33 @@ class SiameseNet(NeuralNet):
             )
         return _Epoch(dataset, self.batch_plan, seed=self.seed)
 
+    # train_step_single and evaluation_step are skorch's, except that they
+    # switch the modules to training or evaluation mode only when they are
+    # not in it already: skorch walks every submodule before every batch,
+    # which costs more than the rest of its per-batch bookkeeping.
+
+    def train_step_single(self, batch, **fit_params):
+        self._ensure_mode(True)
+        Xi, yi = batch
+        y_pred = self.infer(Xi, **fit_params)
+        loss = self.get_loss(y_pred, yi, X=Xi, training=True)
+        loss.backward()
+        return {"loss": loss, "y_pred": y_pred}
+
+    def evaluation_step(self, batch, training=False):
+        self.check_is_fitted()
+        Xi, _ = batch
+        with torch.set_grad_enabled(training):
+            self._ensure_mode(training)
+            return self.infer(Xi)
+
+    def _ensure_mode(self, training):
+        for name in self._modules + self._criteria:
+            module = getattr(self, name + "_")
+            if isinstance(module, torch.nn.Module) and module.training != training:
+                self._set_training(training)
+                return
+
     def infer(self, x, **fit_params):
         x = to_tensor(x, device=self.device)
         if isinstance(x, (tuple, list)):
@@ -330,7 +399,9 @@ class SiameseNet(NeuralNet):
         if y_true is not None:
             y_true = to_tensor(y_true, device=self.device)
         loss = self.criterion_(y_pred, y_true)
-        if training and not torch.isfinite(loss):
+        # skorch reads the loss with .item() after every step anyway; a
+        # Python float test costs far less than a torch.isfinite kernel.
+        if training and not math.isfinite(loss.item()):
             raise ValueError(
                 f"The training loss diverged (it became {loss.item()}); "
                 f"lower the learning rate (lr={self.lr}) or check X for "

@@ -10,7 +10,7 @@ from sklearn.neighbors import NearestNeighbors
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._base import SHARED_CONSTRAINTS, _Base, as_tensor_data
+from ._base import SHARED_CONSTRAINTS, _Base, as_tensor_data, assert_finite
 from ._compat import Interval, StrOptions, _fit_context
 from ._net import (
     ClassBalancedBatches,
@@ -411,8 +411,10 @@ class SiameseEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _Base):
             accept_sparse="csr",
             allow_nd=True,
             dtype=[np.float32, np.float64],
+            ensure_all_finite=False,
             reset=False,
         )
+        assert_finite(X, self)
         return self._forward(TensorData(as_tensor_data(X))).numpy()
 
     def score(self, X, y):

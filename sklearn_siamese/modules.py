@@ -300,6 +300,28 @@ class ExpHead(nn.Module):
         return -d - torch.log(-torch.expm1(-d))
 
 
+def _concat(xs):
+    """``torch.cat(xs)``, without a copy when the tensors of ``xs`` are the
+    consecutive row blocks of one tensor, as the training loop gathers
+    pairs and triplets."""
+    base = xs[0]._base
+    if (
+        base is None
+        or base.requires_grad
+        or not base.is_contiguous()
+        or base.shape[1:] != xs[0].shape[1:]
+        or base.shape[0] != sum(len(x) for x in xs)
+    ):
+        return torch.cat(xs)
+    step = xs[0][:1].numel() * xs[0].element_size()
+    start = base.data_ptr()
+    for x in xs:
+        if x._base is not base or not x.is_contiguous() or x.data_ptr() != start:
+            return torch.cat(xs)
+        start += len(x) * step
+    return base
+
+
 class SiameseNetwork(nn.Module):
     """Applies a branch to each input of a tuple, with shared weights.
 
@@ -350,7 +372,7 @@ class SiameseNetwork(nn.Module):
         if self.branch_b is not None:
             embeddings = (self.embed(xs[0]), self.embed(xs[1], second=True))
         elif all(x.shape == xs[0].shape for x in xs):
-            embeddings = self.embed(torch.cat(xs)).chunk(len(xs))
+            embeddings = self.embed(_concat(xs)).chunk(len(xs))
         else:
             embeddings = tuple(self.embed(x) for x in xs)
         if self.head is not None:

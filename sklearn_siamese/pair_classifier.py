@@ -13,7 +13,13 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 from torch.nn import functional as F
 
-from ._base import SHARED_CONSTRAINTS, _Base, _module_constraint, as_tensor_data
+from ._base import (
+    SHARED_CONSTRAINTS,
+    _Base,
+    _module_constraint,
+    as_tensor_data,
+    assert_finite,
+)
 from ._compat import Interval, StrOptions, _fit_context
 from ._net import ShuffledBatches, StratifiedHoldout, TensorData
 from .distances import get_distance
@@ -246,8 +252,10 @@ class PairClassifier(ClassifierMixin, _Base):
             accept_sparse="csr",
             allow_nd=True,
             dtype=[np.float32, np.float64],
+            ensure_all_finite=False,
             reset=reset,
         )
+        assert_finite(X, self)
         if X.ndim == 2:
             width = X.shape[1]
             k = self.n_features_a
