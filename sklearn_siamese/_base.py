@@ -10,6 +10,7 @@ import contextlib
 import copy
 import inspect
 import numbers
+import threading
 import warnings
 
 import numpy as np
@@ -23,8 +24,8 @@ from skorch.helper import predefined_split
 from skorch.utils import to_device
 from torch.optim.lr_scheduler import CosineAnnealingLR
 
-from ._compat import Interval, StrOptions
-from ._net import SiameseNet, StratifiedHoldout, TensorData
+from ._compat import HasMethods, Interval, StrOptions
+from ._net import AcceleratedSiameseNet, SiameseNet, StratifiedHoldout, TensorData
 from .modules import MLP, ConvNet, KochNet
 
 BRANCHES = {"mlp": MLP, "conv": ConvNet, "koch": KochNet}
@@ -58,6 +59,8 @@ SHARED_CONSTRAINTS = {
     "validation_fraction": [Interval(numbers.Real, 0, 1, closed="neither")],
     "n_iter_no_change": [Interval(numbers.Integral, 1, None, closed="left")],
     "device": [StrOptions({"auto"}), str, torch.device],
+    "precision": [StrOptions({"32", "bf16"})],
+    "accelerator": [HasMethods(["prepare", "backward"]), None],
     "callbacks": [list, None],
     "random_state": ["random_state"],
     "verbose": ["verbose"],
@@ -75,17 +78,25 @@ def resolve_device(device):
     return str(device)
 
 
+# torch's generators are global to the process: fits in concurrent threads
+# (joblib's threading backend, an in-process dask worker) take turns, or
+# they would draw from one another's seeded streams.
+_TORCH_RNG_LOCK = threading.RLock()
+
+
 @contextlib.contextmanager
 def torch_seed(seed, device):
     """Run with torch's generators seeded, restoring them afterwards.
 
     Library code never touches torch's global random state for good: the
-    generators are forked, seeded from ``random_state`` and restored.
+    generators are forked, seeded from ``random_state`` and restored. One
+    thread at a time runs under a seed, so that concurrent fits in threads
+    give the same results as sequential ones.
     """
     devices = []
     if str(device).startswith("cuda") and torch.cuda.is_available():
         devices = [torch.device(device).index or 0]
-    with torch.random.fork_rng(devices=devices):
+    with _TORCH_RNG_LOCK, torch.random.fork_rng(devices=devices):
         torch.manual_seed(seed)
         yield
 
@@ -182,6 +193,14 @@ class SiameseMixin:
             if k.startswith(prefix)
         }
 
+    def __getstate__(self):
+        state = super().__getstate__()
+        if state.get("accelerator") is not None:
+            # A training setup holding live processes and wrapped objects;
+            # the model pickles without it (as in the safe format).
+            state = {**state, "accelerator": None}
+        return state
+
     # -- building blocks ---------------------------------------------------
 
     def _build_branch(self, input_shape, *, prefix="module", module=None):
@@ -259,11 +278,23 @@ class SiameseMixin:
                     ),
                 )
             )
-        return SiameseNet(
+        net_class, extra = SiameseNet, {"device": device}
+        if self.accelerator is not None:
+            # Placement is the accelerator's.
+            extra = {
+                "accelerator": self.accelerator,
+                "device": None,
+                "callbacks__print_log__sink": (
+                    self.accelerator.print if self.verbose else _silent
+                ),
+            }
+            net_class = AcceleratedSiameseNet
+        return net_class(
             module,
             criterion,
             batch_plan=batch_plan,
             seed=seed,
+            precision=self.precision,
             optimizer=self.optimizer,
             lr=self.lr,
             optimizer__weight_decay=self.weight_decay,
@@ -271,8 +302,8 @@ class SiameseMixin:
             batch_size=self.batch_size,
             train_split=train_split,
             callbacks=callbacks,
-            device=device,
             verbose=self.verbose,
+            **extra,
         )
 
     def _initialize_net(
@@ -286,6 +317,14 @@ class SiameseMixin:
         self._check_prefixed()
         rng = check_random_state(self.random_state)
         torch_seed_value, batch_seed, split_seed = rng.randint(_INT32_MAX, size=3)
+        if self.accelerator is not None:
+            if self.precision != "32":
+                raise ValueError(
+                    f"precision={self.precision!r} cannot be combined with an "
+                    "accelerator; set the accelerator's mixed precision instead, "
+                    "as in Accelerator(mixed_precision='bf16')."
+                )
+            device = self.accelerator.device
         self.device_ = resolve_device(self.device if device is None else device)
         with torch_seed(int(torch_seed_value), self.device_):
             module = module()
@@ -303,6 +342,7 @@ class SiameseMixin:
     def _train(self, data, epochs):
         """Run ``epochs`` epochs of the training loop on ``data``."""
         seed = int(self.net_.batch_rng_.integers(_INT32_MAX))
+        data = data.to(self.net_.data_device)
         with torch_seed(seed, self.device_):
             self.net_.partial_fit(data, None, epochs=epochs)
         return self

@@ -10,20 +10,29 @@ through its hooks:
 - ``infer`` feeds a pair or triplet batch to the module as separate inputs;
 - ``get_loss`` stops training with a clear error when the loss diverges;
 - ``initialize_module`` seeds the batch plan's random generator;
+- batches reach the device as the iterator yields them: from page-locked
+  memory without blocking on CUDA, or already there when the training data
+  were moved to the device as a whole (``TensorData.to``); the forward pass
+  runs in bfloat16 autocast with ``precision="bf16"``;
 - ``train_step_single`` and ``evaluation_step`` are skorch's, but switch
   the modules to training or evaluation mode only when they are not in it.
 
 Estimators build a ``SiameseNet`` inside ``fit``; they never copy its loop.
 """
 
+import contextlib
+import copy
 import math
 
 import numpy as np
 import torch
 from skorch import NeuralNet
+from skorch.callbacks import PrintLog
+from skorch.hf import AccelerateMixin
 from skorch.utils import to_tensor
 
 __all__ = [
+    "AcceleratedSiameseNet",
     "ClassBalancedBatches",
     "RandomPairBatches",
     "RandomTripletBatches",
@@ -117,6 +126,32 @@ class TensorData(torch.utils.data.Dataset):
             k = index.shape[1]
             return _take(self.X, index.T.ravel()).chunk(k)
         return _take(self.X, index)
+
+    def to(self, device, *, max_fraction=0.5):
+        """This data on ``device`` when it takes at most ``max_fraction`` of
+        the device's free memory, else ``self``.
+
+        Training data on the GPU are gathered there batch by batch, without
+        a host-to-device copy per batch. Float64 data become float32 on the
+        way; sparse data stay on the host.
+        """
+        device = torch.device(device)
+        Xs = self.X if isinstance(self.X, tuple) else (self.X,)
+        if device.type != "cuda" or not all(
+            isinstance(X, torch.Tensor) and X.device.type == "cpu" for X in Xs
+        ):
+            return self
+        free, _ = torch.cuda.mem_get_info(device)
+        size = sum(X.numel() * 4 for X in Xs)
+        if size > max_fraction * free:
+            return self
+
+        def move(X):
+            dtype = torch.float32 if X.dtype == torch.float64 else X.dtype
+            return X.to(device, dtype=dtype)
+
+        X = tuple(map(move, Xs)) if isinstance(self.X, tuple) else move(self.X)
+        return TensorData(X, self.y)
 
     def subset(self, index):
         """A ``TensorData`` holding only the rows ``index``."""
@@ -247,37 +282,75 @@ def _seed(rng):
     return int(rng.integers(np.iinfo(np.int32).max))
 
 
-class _Epoch:
-    """Re-iterable batches: every ``iter()`` runs the plan for a new epoch."""
+def _to_device(X, device):
+    """``X`` (a tensor or tuple of tensors) on ``device``.
 
-    def __init__(self, data, plan, rng=None, seed=None, transform=None):
+    Host-to-GPU copies go through page-locked memory without blocking, so
+    the next batch is gathered while this one is copied.
+    """
+    if isinstance(X, tuple):
+        return tuple(_to_device(x, device) for x in X)
+    if device is None or X.device == torch.device(device):
+        return X
+    if X.device.type == "cpu" and torch.device(device).type == "cuda":
+        return X.pin_memory().to(device, non_blocking=True)
+    return X.to(device)
+
+
+class _Epoch:
+    """Re-iterable batches: every ``iter()`` runs the plan for a new epoch.
+
+    With ``shard=(rank, world_size)`` (multi-process training) a process
+    keeps every ``world_size``-th batch, starting at its ``rank``; all
+    processes draw the same plan from identically seeded generators.
+    """
+
+    def __init__(
+        self,
+        data,
+        plan,
+        rng=None,
+        seed=None,
+        transform=None,
+        device=None,
+        shard=(0, 1),
+    ):
         self.data = data
         self.plan = plan
         self.rng = rng
         self.seed = seed
         self.transform = transform
+        self.device = device
+        self.shard = shard
 
     def __iter__(self):
         # Validation re-creates its generator so that every epoch is scored
         # on the same batches; training keeps drawing from the net's one.
         rng = self.rng if self.rng is not None else np.random.default_rng(self.seed)
-        for index, target in self.plan(self.data.y, rng):
-            X = self.data.take(index)
+        rank, world_size = self.shard
+        for i, (index, target) in enumerate(self.plan(self.data.y, rng)):
+            if i % world_size != rank:
+                continue
+            X = _to_device(self.data.take(index), self.device)
             if self.transform is not None:
                 X = self.transform(X)
-            yield X, None if target is None else torch.from_numpy(np.asarray(target))
+            if target is not None:
+                target = _to_device(torch.from_numpy(np.asarray(target)), self.device)
+            yield X, target
 
 
 class _Sequential:
     """Consecutive slices of the data, for inference."""
 
-    def __init__(self, data, batch_size):
+    def __init__(self, data, batch_size, device=None):
         self.data = data
         self.batch_size = batch_size
+        self.device = device
 
     def __iter__(self):
         for start in range(0, len(self.data), self.batch_size):
-            yield self.data.take(slice(start, start + self.batch_size)), None
+            batch = self.data.take(slice(start, start + self.batch_size))
+            yield _to_device(batch, self.device), None
 
     def __len__(self):
         return math.ceil(len(self.data) / self.batch_size)
@@ -328,6 +401,9 @@ class SiameseNet(NeuralNet):
         pass; never at validation or inference.
     predict_batch_size : int, default=1024
         Rows per forward pass at inference.
+    precision : {"32", "bf16"}, default="32"
+        ``"bf16"`` runs the module's forward pass in bfloat16 autocast
+        (mixed precision); its outputs, and so the loss, are float32.
     **kwargs
         Passed to :class:`skorch.NeuralNet`.
     """
@@ -341,6 +417,7 @@ class SiameseNet(NeuralNet):
         seed=0,
         augment=None,
         predict_batch_size=1024,
+        precision="32",
         **kwargs,
     ):
         super().__init__(module, criterion, **kwargs)
@@ -348,19 +425,36 @@ class SiameseNet(NeuralNet):
         self.seed = seed
         self.augment = augment
         self.predict_batch_size = predict_batch_size
+        self.precision = precision
 
     def initialize_module(self):
         self.batch_rng_ = np.random.default_rng(self.seed)
         return super().initialize_module()
 
+    @property
+    def data_device(self):
+        """Where batches go: the accelerator's device when there is one."""
+        accelerator = getattr(self, "accelerator", None)
+        return accelerator.device if accelerator is not None else self.device
+
     def get_iterator(self, dataset, training=False):
+        device = self.data_device
         if dataset.y is None:
-            return _Sequential(dataset, self.predict_batch_size)
+            return _Sequential(dataset, self.predict_batch_size, device)
         if training:
+            accelerator = getattr(self, "accelerator", None)
+            shard = (0, 1)
+            if accelerator is not None:
+                shard = (accelerator.process_index, accelerator.num_processes)
             return _Epoch(
-                dataset, self.batch_plan, rng=self.batch_rng_, transform=self.augment
+                dataset,
+                self.batch_plan,
+                rng=self.batch_rng_,
+                transform=self.augment,
+                device=device,
+                shard=shard,
             )
-        return _Epoch(dataset, self.batch_plan, seed=self.seed)
+        return _Epoch(dataset, self.batch_plan, seed=self.seed, device=device)
 
     # train_step_single and evaluation_step are skorch's, except that they
     # switch the modules to training or evaluation mode only when they are
@@ -390,14 +484,24 @@ class SiameseNet(NeuralNet):
                 return
 
     def infer(self, x, **fit_params):
-        x = to_tensor(x, device=self.device)
-        if isinstance(x, (tuple, list)):
-            return self.module_(*x, **fit_params)
-        return self.module_(x, **fit_params)
+        x = to_tensor(x, device=self.data_device)
+        with self.autocast():
+            if isinstance(x, (tuple, list)):
+                out = self.module_(*x, **fit_params)
+            else:
+                out = self.module_(x, **fit_params)
+        return out if self.precision == "32" else _to_float32(out)
+
+    def autocast(self):
+        """The mixed-precision context of ``precision`` for forward passes."""
+        if self.precision == "32":
+            return contextlib.nullcontext()
+        device_type = torch.device(self.data_device or "cpu").type
+        return torch.autocast(device_type, dtype=torch.bfloat16)
 
     def get_loss(self, y_pred, y_true, X=None, training=False):
         if y_true is not None:
-            y_true = to_tensor(y_true, device=self.device)
+            y_true = to_tensor(y_true, device=self.data_device)
         loss = self.criterion_(y_pred, y_true)
         # skorch reads the loss with .item() after every step anyway; a
         # Python float test costs far less than a torch.isfinite kernel.
@@ -408,3 +512,78 @@ class SiameseNet(NeuralNet):
                 "extreme values."
             )
         return loss
+
+
+class AcceleratedSiameseNet(AccelerateMixin, SiameseNet):
+    """:class:`SiameseNet` run by a Hugging Face ``accelerate.Accelerator``
+    (multi-GPU, mixed precision), through skorch's ``AccelerateMixin``.
+
+    The mixin's training step replaces the one above; each process trains
+    on its own share of every epoch's batches. The accelerator is a
+    training setup: a pickled net is a plain :class:`SiameseNet` on the
+    accelerator's device, which unpickles anywhere (skorch maps CUDA
+    weights to the CPU on a machine without a GPU).
+    """
+
+    def evaluation_step(self, batch, training=False):
+        # Validation batches are not sharded: every process scores all of
+        # them, so there is nothing to gather from the others.
+        return SiameseNet.evaluation_step(self, batch, training=training)
+
+    def __reduce__(self):
+        plain = SiameseNet.__new__(SiameseNet)
+        plain.__dict__.update(
+            (key, value)
+            for key, value in vars(self).items()
+            if key not in _ACCELERATE_ATTRIBUTES
+        )
+        plain.device = str(self.accelerator.device)
+        optimizer = getattr(self, "optimizer_", None)
+        if optimizer is not None:
+            plain.optimizer_ = getattr(optimizer, "optimizer", optimizer)
+        copies = {}
+
+        def unwrap(item):
+            if isinstance(item, tuple):
+                return tuple(map(unwrap, item))
+            if id(item) not in copies:
+                copies[id(item)] = _without_accelerator(item)
+            return copies[id(item)]
+
+        if hasattr(self, "callbacks_"):
+            plain.callbacks_ = [unwrap(item) for item in self.callbacks_]
+        if self.callbacks:
+            plain.callbacks = [unwrap(item) for item in self.callbacks]
+        return _plain_net, (plain.__getstate__(),)
+
+
+def _plain_net(state):
+    net = SiameseNet.__new__(SiameseNet)
+    net.__setstate__(state)
+    return net
+
+
+_ACCELERATE_ATTRIBUTES = (
+    "accelerator",
+    "unwrap_after_train",
+    "_wrapped_with_accelerator",
+    "callbacks__print_log__sink",
+)
+
+
+def _without_accelerator(callback):
+    """A picklable copy of ``callback``, free of accelerate's wrappers."""
+    if isinstance(callback, (str, type)):
+        return callback
+    callback = copy.copy(callback)
+    if hasattr(callback, "lr_scheduler_"):
+        callback.lr_scheduler_ = None  # rebuilt when training resumes
+    if getattr(callback, "sink", None) is not None and callback.sink is not print:
+        callback.sink = print if isinstance(callback, PrintLog) else callback.sink
+    return callback
+
+
+def _to_float32(out):
+    if isinstance(out, (tuple, list)):
+        return type(out)(_to_float32(o) for o in out)
+    return out.float() if out.is_floating_point() else out

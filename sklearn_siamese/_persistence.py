@@ -11,6 +11,7 @@ are saved with pickle / joblib instead, from trusted sources only.
 
 import json
 import numbers
+import os
 import warnings
 
 import numpy as np
@@ -102,6 +103,7 @@ def save(estimator, path, metadata=None):
     params = estimator.get_params(deep=False)
     if isinstance(params.get("random_state"), np.random.RandomState):
         params["random_state"] = None  # only matters for refitting
+    params["accelerator"] = None  # a training setup, not part of the model
     params = {name: _encode(value, name) for name, value in params.items()}
     if params.get("callbacks"):
         raise ValueError(
@@ -161,6 +163,14 @@ def load(path, *, device=None, with_metadata=False):
     from .encoder import SiameseEncoder
     from .pair_classifier import PairClassifier
 
+    if isinstance(path, (str, os.PathLike)):
+        if not os.path.exists(path):
+            raise FileNotFoundError(f"No such model file: {os.fspath(path)!r}.")
+        if os.path.isdir(path):
+            raise IsADirectoryError(
+                f"{os.fspath(path)!r} is a folder; pass the model file written "
+                "by estimator.save."
+            )
     try:
         with warnings.catch_warnings():
             # torch notes pickle protocols it did not write itself; the

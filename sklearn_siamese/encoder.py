@@ -119,6 +119,15 @@ class SiameseEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _Base):
     device : "auto", str or torch.device, default="auto"
         ``"auto"`` trains on CUDA when available. Results always come back
         as NumPy arrays on the CPU.
+    precision : {"32", "bf16"}, default="32"
+        ``"bf16"`` runs forward passes in bfloat16 autocast (mixed
+        precision: faster on recent GPUs, float32 weights and outputs).
+    accelerator : accelerate.Accelerator, default=None
+        Train through Hugging Face Accelerate (skorch's
+        ``AccelerateMixin``): multi-GPU data parallelism when launched with
+        ``accelerate launch``, mixed precision set on the accelerator.
+        Placement is then the accelerator's and ``device`` is ignored; see
+        :ref:`multi-gpu` in the user guide.
     callbacks : list of skorch callbacks, default=None
         Extra skorch callbacks (e.g. ``skorch.callbacks.LRScheduler``).
     random_state : int, RandomState instance or None, default=None
@@ -209,6 +218,8 @@ class SiameseEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _Base):
         validation_fraction=0.1,
         n_iter_no_change=5,
         device="auto",
+        precision="32",
+        accelerator=None,
         callbacks=None,
         random_state=None,
         verbose=0,
@@ -234,6 +245,8 @@ class SiameseEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _Base):
         self.validation_fraction = validation_fraction
         self.n_iter_no_change = n_iter_no_change
         self.device = device
+        self.precision = precision
+        self.accelerator = accelerator
         self.callbacks = callbacks
         self.random_state = random_state
         self.verbose = verbose

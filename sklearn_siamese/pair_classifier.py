@@ -118,6 +118,15 @@ class PairClassifier(ClassifierMixin, _Base):
         Patience of early stopping, in epochs.
     device : "auto", str or torch.device, default="auto"
         ``"auto"`` trains on CUDA when available; results come back as NumPy.
+    precision : {"32", "bf16"}, default="32"
+        ``"bf16"`` runs forward passes in bfloat16 autocast (mixed
+        precision: faster on recent GPUs, float32 weights and outputs).
+    accelerator : accelerate.Accelerator, default=None
+        Train through Hugging Face Accelerate (skorch's
+        ``AccelerateMixin``): multi-GPU data parallelism when launched with
+        ``accelerate launch``, mixed precision set on the accelerator.
+        Placement is then the accelerator's and ``device`` is ignored; see
+        :ref:`multi-gpu` in the user guide.
     callbacks : list of skorch callbacks, default=None
         Extra skorch callbacks.
     random_state : int, RandomState instance or None, default=None
@@ -209,6 +218,8 @@ class PairClassifier(ClassifierMixin, _Base):
         validation_fraction=0.1,
         n_iter_no_change=5,
         device="auto",
+        precision="32",
+        accelerator=None,
         callbacks=None,
         random_state=None,
         verbose=0,
@@ -235,6 +246,8 @@ class PairClassifier(ClassifierMixin, _Base):
         self.validation_fraction = validation_fraction
         self.n_iter_no_change = n_iter_no_change
         self.device = device
+        self.precision = precision
+        self.accelerator = accelerator
         self.callbacks = callbacks
         self.random_state = random_state
         self.verbose = verbose
@@ -552,14 +565,13 @@ class PairClassifier(ClassifierMixin, _Base):
                 f"X has samples of shape {X.shape[1:]}, but side {side!r} of the "
                 f"PairClassifier was fitted on samples of shape {shape}."
             )
-        module = self.net_.module_
-        module.eval()
+        net = self.net_
+        net._ensure_mode(False)
         outputs = []
-        with torch.inference_mode():
-            for batch, _ in self.net_.get_iterator(TensorData(as_tensor_data(X))):
-                batch = batch.to(self.device_)
-                outputs.append(module.embed(batch, second=side == "b").cpu())
-        return torch.cat(outputs).numpy()
+        with torch.inference_mode(), net.autocast():
+            for batch, _ in net.get_iterator(TensorData(as_tensor_data(X))):
+                outputs.append(net.module_.embed(batch, second=side == "b"))
+        return torch.cat(outputs).float().cpu().numpy()
 
     # -- thresholds ------------------------------------------------------------
 

@@ -1,0 +1,174 @@
+"""Beyond one process: parallel searches, Accelerate, mixed precision."""
+
+import pickle
+
+import joblib
+import numpy as np
+import pytest
+from sklearn.model_selection import GridSearchCV
+
+from sklearn_siamese import PairClassifier, PairSampler, SiameseEncoder
+
+FAST = dict(max_epochs=2, embedding_dim=8, batch_size=32, device="cpu")
+GRID = {"margin": [0.5, 1.0], "loss": ["prototypical", "contrastive"]}
+
+
+def _search():
+    return GridSearchCV(SiameseEncoder(random_state=0, **FAST), GRID, cv=2)
+
+
+def _scores(search):
+    return search.cv_results_["split0_test_score"], search.cv_results_[
+        "split1_test_score"
+    ]
+
+
+@pytest.fixture(scope="module")
+def sequential(digits):
+    X, y = digits
+    return _search().fit(X[:400], y[:400])
+
+
+def test_threaded_search_equals_sequential(digits, sequential):
+    # Fits in threads share torch's global generators; seeded sections take
+    # turns, so results do not depend on the interleaving.
+    X, y = digits
+    with joblib.parallel_backend("threading", n_jobs=2):
+        search = _search().set_params(n_jobs=2).fit(X[:400], y[:400])
+    np.testing.assert_array_equal(_scores(search), _scores(sequential))
+    np.testing.assert_array_equal(
+        search.best_estimator_.transform(X[:50]),
+        sequential.best_estimator_.transform(X[:50]),
+    )
+
+
+def test_dask_search_equals_sequential(digits, sequential):
+    distributed = pytest.importorskip("distributed")
+    X, y = digits
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None
+    ) as cluster, distributed.Client(cluster):
+        with joblib.parallel_backend("dask"):
+            search = _search().set_params(n_jobs=-1).fit(X[:400], y[:400])
+    np.testing.assert_array_equal(_scores(search), _scores(sequential))
+    assert search.best_params_ == sequential.best_params_
+
+
+# -- Accelerate (multi-GPU through skorch's AccelerateMixin; CPU here) -------
+
+
+@pytest.fixture
+def Accelerator():
+    return pytest.importorskip("accelerate").Accelerator
+
+
+def test_accelerated_fit_equals_plain_fit(digits, Accelerator, capsys):
+    X, y = digits
+    plain = SiameseEncoder(random_state=0, **FAST).fit(X[:300], y[:300])
+    accelerated = SiameseEncoder(
+        random_state=0, accelerator=Accelerator(cpu=True), **FAST
+    ).fit(X[:300], y[:300])
+    assert type(accelerated.net_).__name__ == "AcceleratedSiameseNet"
+    assert accelerated.device_ == "cpu"
+    assert capsys.readouterr().out == ""  # verbose=0 stays silent
+    np.testing.assert_array_equal(
+        accelerated.transform(X[:50]), plain.transform(X[:50])
+    )
+
+
+def test_accelerated_model_pickles_without_the_accelerator(digits, Accelerator):
+    X, y = digits
+    encoder = SiameseEncoder(
+        random_state=0, accelerator=Accelerator(cpu=True), **FAST
+    ).fit(X[:300], y[:300])
+    loaded = pickle.loads(pickle.dumps(encoder))
+    assert loaded.accelerator is None and encoder.accelerator is not None
+    assert type(loaded.net_).__name__ == "SiameseNet"
+    np.testing.assert_array_equal(loaded.transform(X[:50]), encoder.transform(X[:50]))
+    # Training resumes in the unpickled model as in the original.
+    loaded.partial_fit(X[:300], y[:300])
+    encoder.partial_fit(X[:300], y[:300])
+    np.testing.assert_array_equal(loaded.transform(X[:50]), encoder.transform(X[:50]))
+
+
+def test_accelerated_pair_classifier(digits, Accelerator):
+    X, y = digits
+    P, same = PairSampler(n_pairs=600, random_state=0).fit_resample(X, y)
+    kwargs = dict(random_state=0, **FAST)
+    plain = PairClassifier(**kwargs).fit(P, same)
+    accelerated = PairClassifier(accelerator=Accelerator(cpu=True), **kwargs)
+    accelerated.fit(P, same)
+    np.testing.assert_array_equal(
+        accelerated.predict_proba(P[:50]), plain.predict_proba(P[:50])
+    )
+
+
+def test_precision_and_accelerator_do_not_mix(digits, Accelerator):
+    X, y = digits
+    encoder = SiameseEncoder(
+        precision="bf16", accelerator=Accelerator(cpu=True), **FAST
+    )
+    with pytest.raises(ValueError, match="precision='bf16' cannot be combined"):
+        encoder.fit(X[:100], y[:100])
+
+
+# -- mixed precision ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("Estimator", [SiameseEncoder, PairClassifier])
+def test_bf16_trains_like_float32(digits, Estimator):
+    X, y = digits
+    if Estimator is PairClassifier:
+        X, y = PairSampler(n_pairs=1000, random_state=0).fit_resample(X, y)
+    kwargs = dict(random_state=0, **{**FAST, "max_epochs": 5})
+    full = Estimator(**kwargs).fit(X, y)
+    mixed = Estimator(precision="bf16", **kwargs).fit(X, y)
+    losses = [est.history_[:, "train_loss"] for est in (full, mixed)]
+    np.testing.assert_allclose(losses[1], losses[0], rtol=0.05)
+    assert losses[1][-1] < losses[1][0]
+    out = mixed.transform(X) if Estimator is SiameseEncoder else mixed.embed(X[:, 0])
+    assert out.dtype == np.float32
+    assert abs(mixed.score(X, y) - full.score(X, y)) < 0.03
+
+
+def test_accelerated_early_stopping(digits, Accelerator):
+    X, y = digits
+    kwargs = dict(random_state=0, early_stopping=True, **{**FAST, "max_epochs": 4})
+    plain = SiameseEncoder(**kwargs).fit(X[:300], y[:300])
+    accelerated = SiameseEncoder(accelerator=Accelerator(cpu=True), **kwargs)
+    accelerated.fit(X[:300], y[:300])
+    np.testing.assert_array_equal(
+        accelerated.history_[:, "valid_loss"], plain.history_[:, "valid_loss"]
+    )
+
+
+# -- where the data live ------------------------------------------------------
+
+
+def test_training_data_stay_put_on_the_cpu():
+    import torch
+
+    from sklearn_siamese._net import TensorData
+
+    data = TensorData(torch.zeros(10, 3, dtype=torch.float64), np.zeros(10, int))
+    assert data.to("cpu") is data
+
+
+@pytest.mark.skipif(
+    not __import__("torch").cuda.is_available(), reason="needs a CUDA GPU"
+)
+def test_cuda_training_data_move_to_the_gpu_once(digits):
+    import torch
+
+    from sklearn_siamese._net import TensorData
+
+    X, y = digits
+    data = TensorData(torch.from_numpy(X.astype(np.float64)), y).to("cuda")
+    assert data.X.is_cuda and data.X.dtype == torch.float32
+    pairs = TensorData((torch.from_numpy(X), torch.from_numpy(X)), y).to("cuda")
+    assert all(side.is_cuda for side in pairs.X)
+    kwargs = dict(random_state=0, **{**FAST, "device": "cuda"})
+    full = SiameseEncoder(**kwargs).fit(X, y)
+    mixed = SiameseEncoder(precision="bf16", **kwargs).fit(X, y)
+    assert mixed.transform(X).dtype == np.float32
+    assert abs(mixed.score(X, y) - full.score(X, y)) < 0.03
