@@ -59,6 +59,8 @@ def _image_kind(estimator):
 
 def _read_image(path, image_size, grayscale):
     """One image as the models see it: float32 in [0, 1], resized."""
+    if os.path.isdir(path):
+        raise CommandError(f"{path} is a folder, not an image file")
     if not os.path.isfile(path):
         raise CommandError(f"image not found: {path}")
     try:

@@ -331,7 +331,10 @@ def load_image_folder(
                     image = Image.fromarray(high.astype(np.uint8), mode="L")
                 image = image.convert(mode)
         except unreadable as exc:
-            raise ValueError(f"Cannot read the image file {path!r}: {exc}") from exc
+            raise ValueError(
+                f"Cannot read the image file {str(path)!r}: {exc}. Replace it "
+                "with a readable image, or remove it."
+            ) from exc
         if image.size != (width, height):
             image = image.resize((width, height), Image.Resampling.BILINEAR)
         pixels = np.asarray(image, dtype=np.float32)

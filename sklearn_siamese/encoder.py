@@ -8,9 +8,10 @@ import torch
 from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.neighbors import NearestNeighbors
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted
 
 from ._base import SHARED_CONSTRAINTS, _Base, as_tensor_data, assert_finite
+from ._checks import check_finite_output, check_missing_labels, validate_numeric_data
 from ._compat import Interval, StrOptions, _fit_context
 from ._net import (
     ClassBalancedBatches,
@@ -257,7 +258,7 @@ class SiameseEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _Base):
     def _check_X_y(self, X, y, reset):
         if not reset:
             self._check_sample_shape(X)
-        X, y = validate_data(
+        X, y = validate_numeric_data(
             self,
             X,
             y,
@@ -267,6 +268,7 @@ class SiameseEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _Base):
             ensure_min_samples=2,
             reset=reset,
         )
+        check_missing_labels(y)
         check_classification_targets(y)
         classes, codes = np.unique(y, return_inverse=True)
         counts = np.bincount(codes)
@@ -398,6 +400,7 @@ class SiameseEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _Base):
                 "The branch network must return embeddings of shape (n_samples, "
                 f"n_dims); it returned shape {tuple(out.shape)}."
             )
+        check_finite_output(out, self, fitting=True)
         return out.shape[1]
 
     # -- inference ---------------------------------------------------------
@@ -418,7 +421,7 @@ class SiameseEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _Base):
         """
         check_is_fitted(self)
         self._check_sample_shape(X)
-        X = validate_data(
+        X = validate_numeric_data(
             self,
             X,
             accept_sparse="csr",
@@ -428,7 +431,9 @@ class SiameseEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _Base):
             reset=False,
         )
         assert_finite(X, self)
-        return self._forward(TensorData(as_tensor_data(X))).numpy()
+        embeddings = self._forward(TensorData(as_tensor_data(X))).numpy()
+        check_finite_output(embeddings, self, fitting=False)
+        return embeddings
 
     def score(self, X, y):
         """Leave-one-out 1-nearest-neighbour accuracy in embedding space.

@@ -10,7 +10,7 @@ from sklearn.isotonic import IsotonicRegression
 from sklearn.linear_model import LogisticRegression
 from sklearn.utils import check_array, check_random_state
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
+from sklearn.utils.validation import check_is_fitted, column_or_1d
 from torch.nn import functional as F
 
 from ._base import (
@@ -20,6 +20,7 @@ from ._base import (
     as_tensor_data,
     assert_finite,
 )
+from ._checks import check_finite_output, check_missing_labels, validate_numeric_data
 from ._compat import Interval, StrOptions, _fit_context
 from ._net import ShuffledBatches, StratifiedHoldout, TensorData
 from .distances import get_distance
@@ -259,7 +260,7 @@ class PairClassifier(ClassifierMixin, _Base):
         """Validate pairs and return the two sides as model-ready data."""
         if not reset:
             self._check_pair_shape(X)
-        X = validate_data(
+        X = validate_numeric_data(
             self,
             X,
             accept_sparse="csr",
@@ -312,16 +313,43 @@ class PairClassifier(ClassifierMixin, _Base):
         return TensorData((as_tensor_data(A), as_tensor_data(B)))
 
     def _check_pair_shape(self, X):
+        # Run before validate_data, whose "X has k features" would misreport
+        # a change of layout (k is 2 for pairs stacked on the second axis).
         shape = tuple(getattr(X, "shape", ()))
-        if len(shape) > 2 and shape[2:] != self.input_shape_:
+        if len(shape) < 2:
+            return
+        if len(shape) > 2 and shape[1] != 2:
+            raise ValueError(
+                "Pairs of shape (n_pairs, 2, *sample_shape) were expected; "
+                f"got X of shape {shape}, whose second axis is not 2."
+            )
+        a, b = self.input_shape_, self.input_shape_b_
+        # The layouts of fit: [x1 | x2] rows, or pairs stacked on axis 1
+        # (both fit samples of one feature).
+        rows = len(a) == len(b) == 1 and a[0] + b[0] == self.n_features_in_
+        stacked = self.n_features_in_ == 2 and a == b
+        if not stacked and len(shape) > 2:
+            raise ValueError(
+                f"X has shape {shape}, but {type(self).__name__} was fitted on "
+                f"2-D [x1 | x2] rows of {self.n_features_in_} features; pass "
+                "pairs in that layout, e.g. X.reshape(len(X), -1)."
+            )
+        if not rows and len(shape) == 2:
+            sample = ", ".join(str(n) for n in a)
+            raise ValueError(
+                f"X has shape {shape}, but {type(self).__name__} was fitted on "
+                f"pairs of shape (n_pairs, 2, {sample}); pass pairs in that "
+                f"layout, e.g. X.reshape(len(X), 2, {sample})."
+            )
+        if len(shape) > 2 and shape[2:] != a:
             raise ValueError(
                 f"X holds pairs of samples of shape {shape[2:]}, but "
-                f"{type(self).__name__} was fitted on samples of shape "
-                f"{self.input_shape_}."
+                f"{type(self).__name__} was fitted on samples of shape {a}."
             )
 
     def _encode_y(self, y):
         y = column_or_1d(y, warn=True)
+        check_missing_labels(y)
         check_classification_targets(y)
         classes, y_codes = np.unique(y, return_inverse=True)
         if len(classes) == 1:
@@ -432,7 +460,7 @@ class PairClassifier(ClassifierMixin, _Base):
         )
         self._train(train, epochs)
         self.net_.train_split = None  # drop the held-out data from the model
-        self._fit_calibration(self._scores(TensorData(held.X)), held.y)
+        self._fit_calibration(self._scores(TensorData(held.X), fitting=True), held.y)
         self.set_threshold(0.5)
         return self
 
@@ -453,12 +481,14 @@ class PairClassifier(ClassifierMixin, _Base):
 
     # -- scores ----------------------------------------------------------------
 
-    def _scores(self, data):
+    def _scores(self, data, *, fitting=False):
         """Similarity of each pair (higher = more similar), float64."""
         out = self._forward(data)
         if isinstance(out, tuple):
             out = -get_distance(self.distance).paired(*out)
-        return out.double().numpy()
+        scores = out.double().numpy()
+        check_finite_output(scores, self, fitting=fitting, rows="pairs")
+        return scores
 
     def _proba_same(self, scores):
         if isinstance(self.calibrator_, IsotonicRegression):

@@ -21,8 +21,9 @@ from sklearn.base import BaseEstimator
 from sklearn.utils import InputTags, Tags, check_random_state
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
+from sklearn.utils.validation import check_is_fitted, column_or_1d
 
+from ._checks import check_missing_labels, validate_numeric_data
 from ._compat import (
     Interval,
     StrOptions,
@@ -135,19 +136,7 @@ def _encode_labels(y):
             "y is empty; pairs and triplets are drawn from labelled samples, "
             "so pass at least 2 labels."
         )
-    if y.dtype.kind in "fc":
-        missing = np.isnan(y)
-    elif y.dtype == object:
-        # x != x is True only for NaN-like values
-        missing = np.asarray(y != y, dtype=bool) | np.equal(y, None)
-    else:
-        missing = None
-    if missing is not None and missing.any():
-        raise ValueError(
-            f"y contains {int(missing.sum())} missing label(s) (NaN or None), "
-            f"first at position {int(np.argmax(missing))}; drop those samples "
-            "or give them a class label."
-        )
+    check_missing_labels(y)
     if y.dtype.kind in "iu":
         # Non-negative integer labels of small range (class ids): count them
         # directly instead of sorting them (np.unique).
@@ -718,7 +707,7 @@ class _BaseSampler(BaseEstimator):
                 "into a 3-D array; pass layout='2d' for sparse X (the "
                 "concatenated rows stay sparse) or densify X with X.toarray()."
             )
-        X, y = validate_data(
+        X, y = validate_numeric_data(
             self,
             X,
             y,
@@ -733,6 +722,7 @@ class _BaseSampler(BaseEstimator):
                 f"(n_samples, n_features); got X with shape {X.shape}. Use "
                 "layout='3d' for images, or reshape X to 2-D first."
             )
+        check_missing_labels(y)
         check_classification_targets(y)
         return X, y
 

@@ -1,0 +1,83 @@
+"""Checks of user input and of trained networks, with errors that say what to do.
+
+Each check raises a ``ValueError`` that names the input (or parameter) at
+fault and how to fix it, where NumPy or torch would otherwise fail deep
+inside with a message about their own internals, or return NaN silently.
+"""
+
+import re
+
+import numpy as np
+import torch
+from sklearn.utils.validation import validate_data
+
+# What NumPy and scikit-learn say when X holds text or other objects.
+_NOT_NUMERIC = re.compile(
+    r"could not convert|argument must be a string or a( real)? number"
+    r"|not compatible with arrays of bytes/strings"
+)
+
+
+def validate_numeric_data(estimator, X, *args, **kwargs):
+    """``validate_data``, with a clear error for ``X`` that is not numeric."""
+    try:
+        return validate_data(estimator, X, *args, **kwargs)
+    except (TypeError, ValueError) as exc:
+        match = _NOT_NUMERIC.search(str(exc))
+        if not match:
+            raise
+        if match.group().startswith("not compatible"):
+            reason = "strings or bytes"
+        else:
+            reason = " ".join(str(exc).split()).rstrip(".")
+        # The type stays: scikit-learn's checks expect a TypeError for objects.
+        raise type(exc)(
+            f"{type(estimator).__name__} needs numeric X, but X holds values "
+            f"that are not numbers ({reason}). Encode text and categories as "
+            "numbers first, e.g. with TfidfVectorizer or OneHotEncoder."
+        ) from None
+
+
+def check_missing_labels(y):
+    """Reject missing class labels (NaN or None) in 1-D ``y``, naming the first."""
+    if y.dtype.kind in "fc":
+        missing = np.isnan(y)
+    elif y.dtype == object:
+        # x != x is True only for NaN-like values
+        missing = np.asarray(y != y, dtype=bool) | np.equal(y, None)
+    else:
+        return
+    if missing.any():
+        raise ValueError(
+            f"y contains {int(missing.sum())} missing label(s) (NaN or None), "
+            f"first at position {int(np.argmax(missing))}; drop those samples "
+            "or give them a class label."
+        )
+
+
+def check_finite_output(output, estimator, *, fitting, rows="samples"):
+    """Reject NaN or infinite network outputs, one row per sample (or pair).
+
+    While fitting, they mean that training diverged, even where the loss of
+    the last step was still finite; afterwards, that the network overflows
+    on the given X.
+    """
+    if isinstance(output, torch.Tensor):
+        output = output.detach().float().cpu().numpy()
+    output = np.asarray(output)
+    finite = np.isfinite(output).reshape(len(output), -1).all(axis=1)
+    if finite.all():
+        return
+    name = type(estimator).__name__
+    if fitting:
+        raise ValueError(
+            f"Training diverged: the network of {name} gives NaN or infinite "
+            f"outputs after training; lower the learning rate "
+            f"(lr={estimator.lr}) or check X for extreme values."
+        )
+    raise ValueError(
+        f"{name} gives NaN or infinite outputs for {int((~finite).sum())} of "
+        f"the {len(finite)} {rows} of X: the network overflows on them. Check "
+        "X for extreme values (scale it as the training data was scaled), or "
+        f"refit with a lower learning rate (lr={estimator.lr})."
+    )
