@@ -20,9 +20,11 @@ No network is needed at build time: intersphinx is deliberately not enabled
 (it would fetch inventories and warn when offline).
 """
 
+import importlib.util
 import os
 import re
 import sys
+import warnings
 
 # The package of this checkout, even where an older one is installed.
 sys.path.insert(0, os.path.abspath(".."))
@@ -60,7 +62,14 @@ extensions = [
 ]
 
 templates_path = ["_templates"]
-exclude_patterns = ["_build", "Thumbs.db", ".DS_Store", "**.ipynb_checkpoints"]
+# generated/ holds pieces included by other pages, not pages of their own.
+exclude_patterns = [
+    "_build",
+    "generated",
+    "Thumbs.db",
+    ".DS_Store",
+    "**.ipynb_checkpoints",
+]
 root_doc = "index"
 # `name` in reST and docstrings is code, as in scikit-learn's documentation.
 default_role = "literal"
@@ -121,7 +130,92 @@ def _process_docstring(app, what, name, obj, options, lines):
         lines[i] = _escape_starred_names(line)
 
 
+# -- The table of bad inputs (bad_input.rst) ------------------------------------
+
+# The cases of the test suite are run again at build time and the errors they
+# raise are written to generated/bad_input_table.rst, so the table shows the
+# messages of this version; a case that no longer raises its error fails the
+# build.
+_HERE = os.path.dirname(os.path.abspath(__file__))
+_LONG_MESSAGE = 320
+
+
+def _rst_text(text):
+    """``text`` on one line, every character that reST could read as markup
+    escaped."""
+    return re.sub(r"([^A-Za-z0-9\s])", r"\\\1", " ".join(text.split()))
+
+
+def _shorten(message):
+    """Long messages (scikit-learn's NaN advice) cut after a sentence."""
+    message = " ".join(message.split())
+    if len(message) <= _LONG_MESSAGE:
+        return message
+    cut = message.rfind(". ", 0, _LONG_MESSAGE)
+    return message[: cut + 1 if cut > 0 else _LONG_MESSAGE] + " [...]"
+
+
+def _error_name(exc):
+    from sklearn_siamese.cli import CommandError
+
+    if isinstance(exc, CommandError):
+        return "exit status 1"
+    name = type(exc).__name__
+    if name == "InvalidParameterError":
+        return f"{name} (a ValueError)"
+    return name
+
+
+def _write_bad_input_table(app):
+    spec = importlib.util.spec_from_file_location(
+        "_bad_inputs", os.path.join(_HERE, "..", "tests", "bad_inputs.py")
+    )
+    cases = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(cases)
+    rows, failures = [], []
+    for case in cases.CASES:
+        name = f"{case.area}: {case.description}"
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                case.call()
+        except Exception as exc:
+            if not isinstance(exc, case.error) or not re.search(case.match, str(exc)):
+                failures.append(
+                    f"{name}: expected {case.error.__name__} matching "
+                    f"{case.match!r}, got {type(exc).__name__}: {exc}"
+                )
+            message = _shorten(cases.tidy(str(exc)))
+            rows.append((case.area, case.description, _error_name(exc), message))
+        else:
+            failures.append(f"{name}: no error raised")
+    if failures:
+        raise RuntimeError(
+            "Bad inputs of tests/bad_inputs.py that do not raise their error:\n"
+            + "\n".join(failures)
+        )
+    lines = [
+        ".. list-table::",
+        "   :header-rows: 1",
+        "   :widths: 16 18 14 52",
+        "",
+        "   * - Area",
+        "     - Bad input",
+        "     - Error",
+        "     - Message",
+    ]
+    for row in rows:
+        first, *others = (_rst_text(cell) for cell in row)
+        lines.append(f"   * - {first}")
+        lines.extend(f"     - {cell}" for cell in others)
+    folder = os.path.join(_HERE, "generated")
+    os.makedirs(folder, exist_ok=True)
+    with open(os.path.join(folder, "bad_input_table.rst"), "w") as f:
+        f.write("\n".join(lines) + "\n")
+
+
 def setup(app):
+    app.connect("builder-inited", _write_bad_input_table)
     app.connect("autodoc-skip-member", _skip_member)
     # After numpydoc (priority 500) has turned the sections into reST.
     app.connect("autodoc-process-docstring", _process_docstring, priority=900)
@@ -158,6 +252,11 @@ html_theme_options = {
     "footer_end": ["sphinx-version"],
 }
 # Pages without sub-pages need no left-hand navigation.
-html_sidebars = {"getting_started": [], "user_guide": [], "benchmarks": []}
+html_sidebars = {
+    "getting_started": [],
+    "user_guide": [],
+    "benchmarks": [],
+    "bad_input": [],
+}
 html_static_path = []
 html_show_sourcelink = False

@@ -323,7 +323,7 @@ def load_image_folder(
     X = np.empty((len(paths), *shape), dtype=np.float32)
     mode = "L" if grayscale else "RGB"
     unreadable = (OSError, SyntaxError, ValueError, Image.DecompressionBombError)
-    for i, path in enumerate(paths):
+    for i, path in enumerate(paths.tolist()):  # str, not np.str_, in messages
         try:
             with Image.open(path) as image:
                 if image.mode in _SIXTEEN_BIT_MODES:
@@ -332,7 +332,7 @@ def load_image_folder(
                 image = image.convert(mode)
         except unreadable as exc:
             raise ValueError(
-                f"Cannot read the image file {str(path)!r}: {exc}. Replace it "
+                f"Cannot read the image file {path!r}: {exc}. Replace it "
                 "with a readable image, or remove it."
             ) from exc
         if image.size != (width, height):

@@ -1106,7 +1106,8 @@ CASES = [
         ValueError,
         _tmp_pattern(
             "Cannot read the image file '<tmp>/images/class_1/bad.png': cannot "
-            "identify image file"
+            "identify image file '<tmp>/images/class_1/bad.png'. Replace it with "
+            "a readable image, or remove it."
         ),
     ),
     Case(
