@@ -60,7 +60,7 @@ print(f"pairs: train {X_train.shape}, test {X_test.shape}")
 # an MLP branch, and the Koch head (a learned weighting of ``|e_a - e_b|``)
 # scores the pair. With ``normalize=False`` the embeddings are not projected
 # on the unit sphere, so their length can carry information too; here that
-# works much better. Since B is a *linear* function of A, linear branches
+# works a little better. Since B is a *linear* function of A, linear branches
 # (``hidden_layer_sizes=()`` for both sides) suit this data best; with real
 # data one would choose the branch by cross-validation.
 common = dict(shared=False, n_features_a=N_FEATURES_A, max_epochs=MAX_EPOCHS)

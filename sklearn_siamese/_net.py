@@ -278,6 +278,34 @@ class ShuffledBatches:
             yield batch, y[batch]
 
 
+# Inference batches hold about this many activation values of the widest
+# layer (float32: 8 MiB on the CPU, where batches that stay in cache are
+# fastest; 64 MiB on a GPU), within these bounds on the number of rows.
+_ACTIVATION_BUDGET = {"cpu": 2**21, "cuda": 2**24}
+_INFERENCE_ROWS = (16, 16384)
+
+
+def _widest_activation(net, X):
+    """The largest number of values per row that any layer outputs (or
+    takes in) when the module runs on the rows ``X``."""
+    n_rows = len(X[0] if isinstance(X, tuple) else X)
+    sizes = [sum(x.numel() for x in X) if isinstance(X, tuple) else X.numel()]
+
+    def record(module, inputs, output):
+        outputs = output if isinstance(output, (tuple, list)) else (output,)
+        sizes.extend(o.numel() for o in outputs if isinstance(o, torch.Tensor))
+
+    hooks = [m.register_forward_hook(record) for m in net.module_.modules()]
+    try:
+        net._ensure_mode(False)
+        with torch.inference_mode():
+            net.infer(_to_device(X, net.data_device))
+    finally:
+        for hook in hooks:
+            hook.remove()
+    return max(sizes) // max(1, n_rows)
+
+
 def _seed(rng):
     return int(rng.integers(np.iinfo(np.int32).max))
 
@@ -399,8 +427,11 @@ class SiameseNet(NeuralNet):
     augment : callable, default=None
         Applied to each training batch (on the device) before the forward
         pass; never at validation or inference.
-    predict_batch_size : int, default=1024
-        Rows per forward pass at inference.
+    predict_batch_size : int or "auto", default="auto"
+        Rows per forward pass at inference. ``"auto"`` sizes batches for
+        throughput from the module's largest activation per row, measured
+        on two rows: wide, shallow activations (an MLP) get large batches,
+        big feature maps (a conv net) small ones that stay in cache.
     precision : {"32", "bf16"}, default="32"
         ``"bf16"`` runs the module's forward pass in bfloat16 autocast
         (mixed precision); its outputs, and so the loss, are float32.
@@ -416,7 +447,7 @@ class SiameseNet(NeuralNet):
         batch_plan,
         seed=0,
         augment=None,
-        predict_batch_size=1024,
+        predict_batch_size="auto",
         precision="32",
         **kwargs,
     ):
@@ -429,6 +460,7 @@ class SiameseNet(NeuralNet):
 
     def initialize_module(self):
         self.batch_rng_ = np.random.default_rng(self.seed)
+        self.inference_batch_size_ = None
         return super().initialize_module()
 
     @property
@@ -440,7 +472,7 @@ class SiameseNet(NeuralNet):
     def get_iterator(self, dataset, training=False):
         device = self.data_device
         if dataset.y is None:
-            return _Sequential(dataset, self.predict_batch_size, device)
+            return _Sequential(dataset, self._inference_batch_size(dataset), device)
         if training:
             accelerator = getattr(self, "accelerator", None)
             shard = (0, 1)
@@ -455,6 +487,19 @@ class SiameseNet(NeuralNet):
                 shard=shard,
             )
         return _Epoch(dataset, self.batch_plan, seed=self.seed, device=device)
+
+    def _inference_batch_size(self, dataset):
+        if self.predict_batch_size != "auto":
+            return self.predict_batch_size
+        if getattr(self, "inference_batch_size_", None) is None:
+            if len(dataset) == 0:
+                return _INFERENCE_ROWS[1]
+            widest = _widest_activation(self, dataset.take(slice(0, 2)))
+            device_type = torch.device(self.data_device or "cpu").type
+            budget = _ACTIVATION_BUDGET.get(device_type, _ACTIVATION_BUDGET["cpu"])
+            rows = 2 ** int(np.log2(max(1, budget // max(1, widest))))
+            self.inference_batch_size_ = int(np.clip(rows, *_INFERENCE_ROWS))
+        return self.inference_batch_size_
 
     # train_step_single and evaluation_step are skorch's, except that they
     # switch the modules to training or evaluation mode only when they are

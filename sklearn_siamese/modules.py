@@ -236,6 +236,11 @@ class KochHead(nn.Module):
     ----------
     embedding_dim : int
         Size of the embeddings it compares.
+    scale : float, default=1.0
+        Multiplies ``|e1 - e2|`` before the linear layer. For L2-normalised
+        embeddings, whose components are about ``1 / sqrt(embedding_dim)``,
+        ``sqrt(embedding_dim)`` brings them to order one, the scale the
+        linear layer's initialisation expects.
 
     Examples
     --------
@@ -245,12 +250,16 @@ class KochHead(nn.Module):
     torch.Size([3])
     """
 
-    def __init__(self, embedding_dim):
+    def __init__(self, embedding_dim, scale=1.0):
         super().__init__()
         self.linear = nn.Linear(embedding_dim, 1)
+        self.scale = scale
 
     def forward(self, e1, e2):
-        return self.linear((e1 - e2).abs()).squeeze(1)
+        diff = (e1 - e2).abs()
+        if self.scale != 1.0:
+            diff = diff * self.scale
+        return self.linear(diff).squeeze(1)
 
 
 class CosineHead(nn.Module):

@@ -411,7 +411,7 @@ class PairClassifier(ClassifierMixin, _Base):
             with torch.no_grad():
                 dim = branch(sample).shape[1]
             branch.train()
-            head = KochHead(dim)
+            head = KochHead(dim, scale=dim**0.5 if self.normalize else 1.0)
         elif self.head == "cosine":
             head = CosineHead()
         elif self.head == "exp":

@@ -250,3 +250,16 @@ def test_cuda(pairs):
     P, same = pairs
     clf = PairClassifier(device="cuda", **FAST).fit(P, same)
     assert isinstance(clf.predict_proba(P), np.ndarray)
+
+
+@pytest.mark.parametrize("normalize, scale", [(True, 8**0.5), (False, 1.0)])
+def test_koch_head_scales_normalized_differences(pairs, normalize, scale):
+    # Components of unit-length embeddings are about 1 / sqrt(dim); the head
+    # brings them to order one for its linear layer.
+    P, same = pairs
+    clf = PairClassifier(normalize=normalize, **FAST).fit(P, same)
+    head = clf.net_.module_.head
+    assert head.scale == pytest.approx(scale)
+    e1, e2 = torch.zeros(1, 8), torch.full((1, 8), 0.5)
+    expected = head.linear(torch.full((1, 8), 0.5 * scale)).squeeze(1)
+    torch.testing.assert_close(head(e1, e2), expected)

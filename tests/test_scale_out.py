@@ -45,9 +45,12 @@ def test_threaded_search_equals_sequential(digits, sequential):
 def test_dask_search_equals_sequential(digits, sequential):
     distributed = pytest.importorskip("distributed")
     X, y = digits
-    with distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None
-    ) as cluster, distributed.Client(cluster):
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster),
+    ):
         with joblib.parallel_backend("dask"):
             search = _search().set_params(n_jobs=-1).fit(X[:400], y[:400])
     np.testing.assert_array_equal(_scores(search), _scores(sequential))
@@ -172,3 +175,20 @@ def test_cuda_training_data_move_to_the_gpu_once(digits):
     mixed = SiameseEncoder(precision="bf16", **kwargs).fit(X, y)
     assert mixed.transform(X).dtype == np.float32
     assert abs(mixed.score(X, y) - full.score(X, y)) < 0.03
+
+
+def test_inference_batches_sized_by_the_widest_activation(digits):
+    X, y = digits
+    mlp = SiameseEncoder(random_state=0, **FAST).fit(X[:200], y[:200])
+    images = X[:200].reshape(-1, 8, 8)
+    conv = SiameseEncoder(module="conv", random_state=0, **FAST).fit(images, y[:200])
+    # The MLP's widest layer has 256 values per row; the conv net's first
+    # feature maps 32 x 8 x 8 = 2048.
+    assert mlp.net_.inference_batch_size_ == 2**21 // 256
+    assert conv.net_.inference_batch_size_ == 2**21 // 2048
+    # The batch size changes nothing but speed.
+    for encoder, data in ((mlp, X), (conv, X.reshape(-1, 8, 8))):
+        auto = encoder.transform(data)
+        encoder.net_.predict_batch_size = 7
+        np.testing.assert_allclose(encoder.transform(data), auto, atol=1e-6)
+        encoder.net_.predict_batch_size = "auto"
