@@ -24,7 +24,7 @@ from skorch.helper import predefined_split
 from skorch.utils import to_device
 from torch.optim.lr_scheduler import CosineAnnealingLR
 
-from ._compat import HasMethods, Interval, StrOptions
+from ._compat import Count, HasMethods, Interval, StrOptions
 from ._net import AcceleratedSiameseNet, SiameseNet, StratifiedHoldout, TensorData
 from .modules import MLP, ConvNet, KochNet
 
@@ -42,22 +42,22 @@ def _module_constraint():
 
 SHARED_CONSTRAINTS = {
     "module": _module_constraint(),
-    "embedding_dim": [Interval(numbers.Integral, 1, None, closed="left")],
+    "embedding_dim": [Count(1, None, closed="left")],
     "normalize": ["boolean"],
     "margin": [Interval(numbers.Real, 0, None, closed="neither")],
     "distance": [StrOptions({"euclidean", "cosine", "manhattan"})],
     "max_epochs": [
-        Interval(numbers.Integral, 1, None, closed="left"),
+        Count(1, None, closed="left"),
         StrOptions({"auto"}),
     ],
-    "batch_size": [Interval(numbers.Integral, 2, None, closed="left")],
+    "batch_size": [Count(2, None, closed="left")],
     "lr": [Interval(numbers.Real, 0, None, closed="neither")],
     "optimizer": [type],
     "weight_decay": [Interval(numbers.Real, 0, None, closed="left")],
     "lr_schedule": [StrOptions({"cosine", "constant"})],
     "early_stopping": ["boolean"],
     "validation_fraction": [Interval(numbers.Real, 0, 1, closed="neither")],
-    "n_iter_no_change": [Interval(numbers.Integral, 1, None, closed="left")],
+    "n_iter_no_change": [Count(1, None, closed="left")],
     "device": [StrOptions({"auto"}), str, torch.device],
     "precision": [StrOptions({"32", "bf16"})],
     "accelerator": [HasMethods(["prepare", "backward"]), None],
@@ -72,9 +72,30 @@ _AUTO_EPOCHS = (5, 100)
 
 
 def resolve_device(device):
-    """``"auto"`` -> ``"cuda"`` when a GPU is present, else ``"cpu"``."""
+    """``"auto"`` -> ``"cuda"`` when a GPU is present, else ``"cpu"``; any
+    other device is checked to exist."""
     if isinstance(device, str) and device == "auto":
         return "cuda" if torch.cuda.is_available() else "cpu"
+    try:
+        parsed = torch.device(device)
+    except (RuntimeError, TypeError, ValueError):
+        raise ValueError(
+            f"device={device!r} is not a torch device; use 'auto', 'cpu', "
+            "'cuda' or 'cuda:N'."
+        ) from None
+    if parsed.type == "cuda":
+        n_gpus = torch.cuda.device_count() if torch.cuda.is_available() else 0
+        if n_gpus == 0:
+            raise ValueError(
+                f"device={device!r}, but PyTorch sees no CUDA GPU here "
+                "(torch.cuda.is_available() is False); use device='auto' or "
+                "'cpu', or install a CUDA build of PyTorch."
+            )
+        if parsed.index is not None and parsed.index >= n_gpus:
+            raise ValueError(
+                f"device={device!r}, but PyTorch sees {n_gpus} CUDA GPU(s), "
+                f"numbered 0 to {n_gpus - 1}."
+            )
     return str(device)
 
 

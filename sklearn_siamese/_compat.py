@@ -4,6 +4,9 @@ scikit-learn's parameter-validation machinery is private API; keeping every
 import of it here means a future scikit-learn change is fixed in one file.
 """
 
+import numbers
+
+import numpy as np
 from sklearn.base import _fit_context
 from sklearn.utils._param_validation import (
     HasMethods,
@@ -28,3 +31,22 @@ __all__ = [
 from sklearn.utils.validation import _check_feature_names_in  # noqa: E402
 
 __all__ += ["_check_feature_names_in"]
+
+
+class Count(Interval):
+    """``Interval(numbers.Integral, left, right, closed=...)`` without booleans.
+
+    ``bool`` is a subclass of ``int``, so ``Interval(Integral)`` takes
+    ``embedding_dim=True`` for 1; a count given as a boolean is a mistake.
+    """
+
+    def __init__(self, left, right, *, closed):
+        super().__init__(numbers.Integral, left, right, closed=closed)
+
+    def is_satisfied_by(self, val):
+        if isinstance(val, (bool, np.bool_)):
+            return False
+        return super().is_satisfied_by(val)
+
+
+__all__ += ["Count"]

@@ -1,7 +1,5 @@
 """SiameseEncoder: a supervised transformer trained as a siamese network."""
 
-import numbers
-
 import numpy as np
 import scipy.sparse as sp
 import torch
@@ -12,7 +10,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._base import SHARED_CONSTRAINTS, _Base, as_tensor_data, assert_finite
 from ._checks import check_finite_output, check_missing_labels, validate_numeric_data
-from ._compat import Interval, StrOptions, _fit_context
+from ._compat import Count, StrOptions, _fit_context
 from ._net import (
     ClassBalancedBatches,
     RandomPairBatches,
@@ -192,7 +190,7 @@ class SiameseEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _Base):
         ],
         "mining": [StrOptions({"all", "hard", "semihard"})],
         "sampling": [StrOptions({"batch", "random"})],
-        "samples_per_class": [Interval(numbers.Integral, 2, None, closed="left")],
+        "samples_per_class": [Count(2, None, closed="left")],
         "augment": ["boolean"],
     }
 

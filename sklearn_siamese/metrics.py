@@ -20,8 +20,6 @@ callables for ``GridSearchCV(scoring=...)`` and ``cross_val_score``; greater
 is better for all of them.
 """
 
-import numbers
-
 import numpy as np
 import scipy.sparse as sp
 from sklearn.metrics import roc_auc_score
@@ -29,7 +27,7 @@ from sklearn.neighbors import NearestNeighbors
 from sklearn.utils import check_array, check_random_state, column_or_1d
 from sklearn.utils.validation import check_is_fitted
 
-from ._compat import HasMethods, Interval, StrOptions, validate_params
+from ._compat import Count, HasMethods, StrOptions, validate_params
 from .distances import get_distance
 
 __all__ = [
@@ -280,9 +278,9 @@ class _Scorer:
         "estimator": _ESTIMATOR,
         "X": ["array-like", "sparse matrix"],
         "y": ["array-like"],
-        "n_way": [Interval(numbers.Integral, 2, None, closed="left")],
-        "k_shot": [Interval(numbers.Integral, 1, None, closed="left")],
-        "n_tasks": [Interval(numbers.Integral, 1, None, closed="left")],
+        "n_way": [Count(2, None, closed="left")],
+        "k_shot": [Count(1, None, closed="left")],
+        "n_tasks": [Count(1, None, closed="left")],
         "random_state": ["random_state"],
     },
     prefer_skip_nested_validation=True,
@@ -380,9 +378,9 @@ def one_shot_accuracy(
 
 @validate_params(
     {
-        "n_way": [Interval(numbers.Integral, 2, None, closed="left")],
-        "k_shot": [Interval(numbers.Integral, 1, None, closed="left")],
-        "n_tasks": [Interval(numbers.Integral, 1, None, closed="left")],
+        "n_way": [Count(2, None, closed="left")],
+        "k_shot": [Count(1, None, closed="left")],
+        "n_tasks": [Count(1, None, closed="left")],
         "random_state": ["random_state"],
     },
     prefer_skip_nested_validation=True,

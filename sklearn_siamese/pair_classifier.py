@@ -1,7 +1,5 @@
 """PairClassifier: "same or different?" on pairs, through the shared loop."""
 
-import numbers
-
 import numpy as np
 import torch
 from scipy.special import expit, logit
@@ -21,7 +19,7 @@ from ._base import (
     assert_finite,
 )
 from ._checks import check_finite_output, check_missing_labels, validate_numeric_data
-from ._compat import Interval, StrOptions, _fit_context
+from ._compat import Count, StrOptions, _fit_context
 from ._net import ShuffledBatches, StratifiedHoldout, TensorData
 from .distances import get_distance
 from .losses import ContrastiveLoss
@@ -189,7 +187,7 @@ class PairClassifier(ClassifierMixin, _Base):
         **SHARED_CONSTRAINTS,
         "head": [StrOptions({"koch", "distance", "cosine", "exp"})],
         "shared": ["boolean"],
-        "n_features_a": [Interval(numbers.Integral, 1, None, closed="left"), None],
+        "n_features_a": [Count(1, None, closed="left"), None],
         "module_b": [None, *_module_constraint()],
         "calibration": [StrOptions({"sigmoid", "isotonic"})],
         "pos_label": "no_validation",

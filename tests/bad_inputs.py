@@ -463,6 +463,51 @@ CASES = [
     ),
     Case(
         ENCODER,
+        "embedding size given as a boolean",
+        lambda: _encoder(embedding_dim=True).fit(_X(), _y()),
+        ValueError,
+        _param("embedding_dim", ENCODER, "an int in the range [1, inf)", "True"),
+    ),
+    Case(
+        ENCODER,
+        "epochs given as a boolean",
+        lambda: _encoder(max_epochs=True).fit(_X(), _y()),
+        ValueError,
+        _param(
+            "max_epochs",
+            ENCODER,
+            "an int in the range [1, inf) or a str among {'auto'}",
+            "True",
+        ),
+    ),
+    Case(
+        ENCODER,
+        "unknown device",
+        lambda: _encoder(device="tpu").fit(_X(), _y()),
+        ValueError,
+        _exact(
+            "device='tpu' is not a torch device; use 'auto', 'cpu', 'cuda' or 'cuda:N'."
+        ),
+    ),
+    *(
+        []
+        if torch.cuda.is_available()
+        else [
+            Case(
+                ENCODER,
+                "device='cuda' on a machine without a GPU",
+                lambda: _encoder(device="cuda").fit(_X(), _y()),
+                ValueError,
+                _exact(
+                    "device='cuda', but PyTorch sees no CUDA GPU here "
+                    "(torch.cuda.is_available() is False); use device='auto' "
+                    "or 'cpu', or install a CUDA build of PyTorch."
+                ),
+            )
+        ]
+    ),
+    Case(
+        ENCODER,
         "unknown parameter",
         lambda: SiameseEncoder(hidden_layer_sizes=(8,)).fit(_X(), _y()),
         TypeError,
