@@ -695,10 +695,28 @@ def _layout_is_2d(sampler):
 
 
 class _BaseSampler(BaseEstimator):
-    """Input checks shared by :class:`PairSampler` and :class:`TripletSampler`."""
+    """Checks and plumbing shared by :class:`PairSampler` and :class:`TripletSampler`.
+
+    A subclass names its count parameter (``_count_param``) and the prefixes
+    of its output columns (``_feature_prefixes``), draws the row indices in
+    ``_draw`` and builds the output from them in ``_resample``.
+    """
 
     # imbalanced-learn's ``is_sampler`` looks for this attribute.
     _estimator_type = "sampler"
+
+    def _fit(self, X, y):
+        _reject_bool(
+            getattr(self, self._count_param),
+            self._count_param,
+            type(self).__name__,
+            "an int in the range [1, inf) or a str among {'auto'}",
+        )
+        X, y = self._check_inputs(X, y)
+        classes, y_encoded, counts = _encode_labels(y)
+        rng = _check_random_state(self.random_state)
+        self._draw(X, classes, y_encoded, counts, rng)
+        return X, y
 
     def _check_inputs(self, X, y):
         if sp.issparse(X) and self.layout == "3d":
@@ -726,13 +744,89 @@ class _BaseSampler(BaseEstimator):
         check_classification_targets(y)
         return X, y
 
-    def _feature_names_out(self, prefixes, input_features):
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y):
+        """Check the input and draw the pairs or triplets, without building them.
+
+        Use :meth:`fit_resample` to get the pairs or triplets themselves;
+        ``fit`` only stores their indices in ``pair_indices_`` or
+        ``triplet_indices_``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, *sample_shape)
+            Samples: 2-D tabular data, 3-D ``(n, H, W)`` or 4-D
+            ``(n, C, H, W)`` images. Sparse input needs ``layout="2d"``.
+
+        y : array-like of shape (n_samples,)
+            Class labels.
+
+        Returns
+        -------
+        self : object
+            The fitted sampler.
+        """
+        self._fit(X, y)
+        return self
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit_resample(self, X, y):
+        """Draw pairs or triplets and return them with their labels.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, *sample_shape)
+            Samples: 2-D tabular data, 3-D ``(n, H, W)`` or 4-D
+            ``(n, C, H, W)`` images. Sparse input needs ``layout="2d"``.
+
+        y : array-like of shape (n_samples,)
+            Class labels.
+
+        Returns
+        -------
+        X_resampled : ndarray of shape (n_out, k, *sample_shape) or \
+                {ndarray, sparse matrix} of shape (n_out, k * n_features)
+            The ``n_out`` pairs (``k = 2``) of :class:`PairSampler` or
+            triplets (``k = 3``: anchor, positive, negative) of
+            :class:`TripletSampler`, laid out as ``layout`` says, in ``X``'s
+            dtype.
+
+        y_resampled : ndarray of shape (n_out,)
+            For pairs (dtype int64), 1 where both members share a class, 0
+            otherwise; for triplets, the class label of each anchor (also
+            the positive's), taken from ``y``.
+        """
+        X, y = self._fit(X, y)
+        return self._resample(X, y)
+
+    @available_if(_layout_is_2d)
+    def get_feature_names_out(self, input_features=None):
+        """Names of the output columns, for ``layout="2d"`` only.
+
+        Parameters
+        ----------
+        input_features : array-like of str or None, default=None
+            Input feature names. If None, ``feature_names_in_`` is used when
+            defined, else ``["x0", "x1", ...]``.
+
+        Returns
+        -------
+        feature_names_out : ndarray of str objects
+            For pairs (``[x1 | x2]``), ``x1__<name>`` for every input
+            feature, then ``x2__<name>``; for triplets
+            (``[anchor | positive | negative]``), ``anchor__<name>``, then
+            ``positive__<name>``, then ``negative__<name>``.
+        """
         check_is_fitted(self, "n_features_in_")
         names = _check_feature_names_in(self, input_features)
+        prefixes = self._feature_prefixes
         return np.asarray(
             [f"{prefix}__{name}" for prefix in prefixes for name in names],
             dtype=object,
         )
+
+    def __sklearn_tags__(self):
+        return _sampler_tags(super().__sklearn_tags__(), layout=self.layout)
 
 
 class PairSampler(_BaseSampler):
@@ -842,6 +936,9 @@ class PairSampler(_BaseSampler):
     ['x1__x0', 'x1__x1', 'x2__x0', 'x2__x1']
     """
 
+    _count_param = "n_pairs"
+    _feature_prefixes = ("x1", "x2")
+
     _parameter_constraints: dict = {
         "n_pairs": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
         "pos_fraction": [Interval(Real, 0, 1, closed="both")],
@@ -865,17 +962,7 @@ class PairSampler(_BaseSampler):
         self.layout = layout
         self.random_state = random_state
 
-    def _fit(self, X, y):
-        _reject_bool(
-            self.n_pairs,
-            "n_pairs",
-            "PairSampler",
-            "an int in the range [1, inf) or a str among {'auto'}",
-        )
-        X, y = self._check_inputs(X, y)
-        classes, y_encoded, counts = _encode_labels(y)
-        rng = _check_random_state(self.random_state)
-
+    def _draw(self, X, classes, y_encoded, counts, rng):
         if self.strategy == "adjacent":
             if self.pos_fraction != 0.5:
                 raise ValueError(
@@ -906,78 +993,10 @@ class PairSampler(_BaseSampler):
 
         self.pair_indices_ = pair_indices
         self.pair_labels_ = pair_labels
-        return X
 
-    @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y):
-        """Check the input and draw the pairs, without building them.
-
-        Use :meth:`fit_resample` to get the pairs themselves; ``fit`` only
-        stores their indices in ``pair_indices_``.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, *sample_shape)
-            Samples: 2-D tabular data, 3-D ``(n, H, W)`` or 4-D
-            ``(n, C, H, W)`` images. Sparse input needs ``layout="2d"``.
-
-        y : array-like of shape (n_samples,)
-            Class labels.
-
-        Returns
-        -------
-        self : object
-            The fitted sampler.
-        """
-        self._fit(X, y)
-        return self
-
-    @_fit_context(prefer_skip_nested_validation=True)
-    def fit_resample(self, X, y):
-        """Draw pairs and return them with their same/different labels.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, *sample_shape)
-            Samples: 2-D tabular data, 3-D ``(n, H, W)`` or 4-D
-            ``(n, C, H, W)`` images. Sparse input needs ``layout="2d"``.
-
-        y : array-like of shape (n_samples,)
-            Class labels.
-
-        Returns
-        -------
-        X_pairs : ndarray of shape (n_pairs, 2, *sample_shape) or \
-                {ndarray, sparse matrix} of shape (n_pairs, 2 * n_features)
-            The pairs, laid out as ``layout`` says, in ``X``'s dtype.
-
-        y_pairs : ndarray of shape (n_pairs,), dtype=int64
-            1 where both members share a class, 0 otherwise.
-        """
-        X = self._fit(X, y)
-        return _gather(X, self.pair_indices_, layout=self.layout), (
-            self.pair_labels_.copy()
-        )
-
-    @available_if(_layout_is_2d)
-    def get_feature_names_out(self, input_features=None):
-        """Names of the ``[x1 | x2]`` columns, for ``layout="2d"`` only.
-
-        Parameters
-        ----------
-        input_features : array-like of str or None, default=None
-            Input feature names. If None, ``feature_names_in_`` is used when
-            defined, else ``["x0", "x1", ...]``.
-
-        Returns
-        -------
-        feature_names_out : ndarray of str objects
-            ``x1__<name>`` for every input feature, then ``x2__<name>``.
-        """
-        return self._feature_names_out(("x1", "x2"), input_features)
-
-    def __sklearn_tags__(self):
-        return _sampler_tags(super().__sklearn_tags__(), layout=self.layout)
+    def _resample(self, X, y):
+        X_pairs = _gather(X, self.pair_indices_, layout=self.layout)
+        return X_pairs, self.pair_labels_.copy()
 
 
 class TripletSampler(_BaseSampler):
@@ -1042,6 +1061,9 @@ class TripletSampler(_BaseSampler):
     [0, 1]
     """
 
+    _count_param = "n_triplets"
+    _feature_prefixes = ("anchor", "positive", "negative")
+
     _parameter_constraints: dict = {
         "n_triplets": [
             Interval(Integral, 1, None, closed="left"),
@@ -1056,87 +1078,10 @@ class TripletSampler(_BaseSampler):
         self.layout = layout
         self.random_state = random_state
 
-    def _fit(self, X, y):
-        _reject_bool(
-            self.n_triplets,
-            "n_triplets",
-            "TripletSampler",
-            "an int in the range [1, inf) or a str among {'auto'}",
-        )
-        X, y = self._check_inputs(X, y)
-        _, y_encoded, counts = _encode_labels(y)
-        rng = _check_random_state(self.random_state)
+    def _draw(self, X, classes, y_encoded, counts, rng):
         n_triplets = X.shape[0] if self.n_triplets == "auto" else int(self.n_triplets)
         self.triplet_indices_ = _draw_triplets(y_encoded, counts, n_triplets, rng)
-        return X, y
 
-    @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y):
-        """Check the input and draw the triplets, without building them.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, *sample_shape)
-            Samples: 2-D tabular data, 3-D or 4-D images. Sparse input needs
-            ``layout="2d"``.
-
-        y : array-like of shape (n_samples,)
-            Class labels.
-
-        Returns
-        -------
-        self : object
-            The fitted sampler.
-        """
-        self._fit(X, y)
-        return self
-
-    @_fit_context(prefer_skip_nested_validation=True)
-    def fit_resample(self, X, y):
-        """Draw triplets and return them with the anchor's class label.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, *sample_shape)
-            Samples: 2-D tabular data, 3-D or 4-D images. Sparse input needs
-            ``layout="2d"``.
-
-        y : array-like of shape (n_samples,)
-            Class labels.
-
-        Returns
-        -------
-        X_triplets : ndarray of shape (n_triplets, 3, *sample_shape) or \
-                {ndarray, sparse matrix} of shape (n_triplets, 3 * n_features)
-            Anchor, positive and negative, laid out as ``layout`` says.
-
-        y_triplets : ndarray of shape (n_triplets,)
-            The class label of each anchor (also the positive's), taken from
-            ``y``.
-        """
-        X, y = self._fit(X, y)
+    def _resample(self, X, y):
         X_triplets = _gather(X, self.triplet_indices_, layout=self.layout)
         return X_triplets, y[self.triplet_indices_[:, 0]]
-
-    @available_if(_layout_is_2d)
-    def get_feature_names_out(self, input_features=None):
-        """Names of the ``[anchor | positive | negative]`` columns (``"2d"``).
-
-        Parameters
-        ----------
-        input_features : array-like of str or None, default=None
-            Input feature names. If None, ``feature_names_in_`` is used when
-            defined, else ``["x0", "x1", ...]``.
-
-        Returns
-        -------
-        feature_names_out : ndarray of str objects
-            ``anchor__<name>``, then ``positive__<name>``, then
-            ``negative__<name>``.
-        """
-        return self._feature_names_out(
-            ("anchor", "positive", "negative"), input_features
-        )
-
-    def __sklearn_tags__(self):
-        return _sampler_tags(super().__sklearn_tags__(), layout=self.layout)
