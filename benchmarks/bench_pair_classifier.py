@@ -4,8 +4,9 @@
    on 20,000 PairSampler pairs of the train split, tested on 2,000 balanced
    pairs drawn only from the test split: accuracy and Brier score of
    P(same), for every head.
-2. Pseudo-siamese on two views of different widths (40 vs 24 features; B is
-   a noisy linear map of A for matching pairs, a shuffled B otherwise).
+2. Pseudo-siamese on two views of different widths
+   (``datasets.make_two_views``: 40 vs 24 features; B is a noisy linear map
+   of A for matching pairs, another pair's B otherwise).
 
 Run: ``python benchmarks/bench_pair_classifier.py`` (``--seeds N`` also
 fits the default model with ``random_state`` 0 ... N - 1 and prints the
@@ -25,16 +26,7 @@ from sklearn.preprocessing import StandardScaler
 
 import sklearn_siamese
 from sklearn_siamese import PairClassifier, PairSampler
-
-
-def two_views(n, seed):
-    rng = np.random.RandomState(seed)
-    A = rng.normal(size=(n, 40))
-    W = np.random.RandomState(42).normal(size=(40, 24)) / np.sqrt(40)
-    B = A @ W + 0.1 * rng.normal(size=(n, 24))
-    same = rng.rand(n) < 0.5
-    B[~same] = B[~same][rng.permutation((~same).sum())]
-    return np.hstack([A, B]).astype(np.float32), same.astype(int)
+from sklearn_siamese.datasets import make_two_views
 
 
 def main():
@@ -80,8 +72,8 @@ def main():
             f"{min(accuracy):.4f}-{max(accuracy):.4f}, mean {np.mean(accuracy):.4f}; "
             f"mean Brier {np.mean(brier):.4f}"
         )
-    X2, y2 = two_views(5000, 0)
-    X2_test, y2_test = two_views(2000, 1)
+    X2, y2 = make_two_views(5000, random_state=0)
+    X2_test, y2_test = make_two_views(2000, random_state=1)
     print("2. pseudo-siamese, 40 vs 24 features: test accuracy")
     for normalize in (True, False):
         clf = PairClassifier(

@@ -33,24 +33,25 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import brier_score_loss, roc_auc_score
 
 from sklearn_siamese import PairClassifier
+from sklearn_siamese.datasets import make_two_views
 
 FAST = bool(os.environ.get("SKLEARN_SIAMESE_FAST_EXAMPLES"))
-N_FEATURES_A, N_FEATURES_B = 40, 24
-rng = np.random.default_rng(0)
-W = rng.normal(size=(N_FEATURES_A, N_FEATURES_B)) / np.sqrt(N_FEATURES_A)
+N_FEATURES_A = 40
 
 
-def make_pairs(n_pairs, noise=0.5):
+def make_pairs(n_pairs, random_state):
     """Rows [a | b]: b = a @ W + noise for matches, another row's b otherwise."""
-    a = rng.normal(size=(n_pairs, N_FEATURES_A))
-    b = a @ W + noise * rng.normal(size=(n_pairs, N_FEATURES_B))
-    match = rng.random(n_pairs) < 0.5
-    b = np.where(match[:, None], b, b[rng.permutation(n_pairs)])
-    return np.hstack([a, b]).astype(np.float32), match.astype(int)
+    return make_two_views(
+        n_pairs,
+        n_features_a=N_FEATURES_A,
+        n_features_b=24,
+        noise=0.5,
+        random_state=random_state,
+    )
 
 
-X_train, y_train = make_pairs(1000 if FAST else 4000)
-X_test, y_test = make_pairs(2000)
+X_train, y_train = make_pairs(1000 if FAST else 4000, random_state=0)
+X_test, y_test = make_pairs(2000, random_state=1)
 print(f"pairs: train {X_train.shape}, test {X_test.shape}")
 
 # %%
@@ -60,7 +61,7 @@ print(f"pairs: train {X_train.shape}, test {X_test.shape}")
 # an MLP branch, and the Koch head (a learned weighting of ``|e_a - e_b|``)
 # scores the pair. With ``normalize=False`` the embeddings are not projected
 # on the unit sphere, so their length can carry information too; here that
-# works a little better. Since B is a *linear* function of A, linear branches
+# works better. Since B is a *linear* function of A, linear branches
 # (``hidden_layer_sizes=()`` for both sides) suit this data best; with real
 # data one would choose the branch by cross-validation.
 common = dict(shared=False, n_features_a=N_FEATURES_A, max_epochs=MAX_EPOCHS)

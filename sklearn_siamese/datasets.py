@@ -10,7 +10,7 @@ import numpy as np
 import torch
 from sklearn.utils import check_random_state
 
-__all__ = ["load_image_folder", "make_glyphs"]
+__all__ = ["load_image_folder", "make_glyphs", "make_two_views"]
 
 
 def _bezier(points, n_steps):
@@ -113,6 +113,71 @@ def make_glyphs(
             X[sl] = (1.5 - d / width[sl]).clamp(0.0, 1.0)
     X = X.numpy()
     return X.reshape(n, image_size, image_size), y
+
+
+def make_two_views(
+    n_pairs=1000,
+    *,
+    n_features_a=40,
+    n_features_b=24,
+    noise=0.1,
+    map_random_state=0,
+    random_state=None,
+):
+    """Make pairs of two views of different widths, for pseudo-siamese models.
+
+    Side A of each pair is a standard normal vector of ``n_features_a``
+    features. For a matching pair (about half of them), side B is a fixed
+    linear map of A plus Gaussian noise, ``b = a @ W + noise * e``; for the
+    others, B is the side B of another pair. No single feature tells
+    matching pairs apart, so a linear model on ``[a | b]`` is at chance,
+    while a :class:`~sklearn_siamese.PairClassifier` with ``shared=False``
+    and ``n_features_a`` learns to map both views to one embedding.
+
+    Parameters
+    ----------
+    n_pairs : int, default=1000
+        Number of pairs.
+    n_features_a, n_features_b : int, default=40 and 24
+        Widths of the two views.
+    noise : float, default=0.1
+        Standard deviation of the noise on side B of matching pairs.
+    map_random_state : int, RandomState instance or None, default=0
+        Seeds the map ``W`` (standard normal entries over
+        ``sqrt(n_features_a)``), which defines the task: keep it fixed to
+        draw training and test pairs of one task with different
+        ``random_state``.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the pairs.
+
+    Returns
+    -------
+    X : ndarray of shape (n_pairs, n_features_a + n_features_b), dtype float32
+        Rows ``[a | b]``.
+    y : ndarray of shape (n_pairs,)
+        1 for matching pairs, 0 otherwise.
+
+    Examples
+    --------
+    >>> from sklearn_siamese.datasets import make_two_views
+    >>> X, y = make_two_views(6, n_features_a=3, n_features_b=2, random_state=0)
+    >>> X.shape, X.dtype, y.tolist()
+    ((6, 5), dtype('float32'), [0, 0, 1, 1, 0, 1])
+    """
+    W = check_random_state(map_random_state).normal(size=(n_features_a, n_features_b))
+    W /= np.sqrt(n_features_a)
+    rng = check_random_state(random_state)
+    A = rng.normal(size=(n_pairs, n_features_a))
+    B = A @ W + noise * rng.normal(size=(n_pairs, n_features_b))
+    same = rng.rand(n_pairs) < 0.5
+    others = np.flatnonzero(~same)
+    if len(others) >= 2:
+        # A random cyclic order: no pair keeps its own B.
+        order = others[rng.permutation(len(others))]
+        B[order] = B[np.roll(order, 1)]
+    else:
+        same[:] = True  # one non-matching pair cannot take another's B
+    return np.hstack([A, B]).astype(np.float32), same.astype(int)
 
 
 _IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp")

@@ -237,3 +237,36 @@ def test_make_glyphs_unchanged():
     X, y = make_glyphs(n_classes=3, n_per_class=2, random_state=0)
     assert X.shape == (6, 28, 28) and X.dtype == np.float32
     assert y.tolist() == [0, 0, 1, 1, 2, 2]
+
+
+def test_make_two_views():
+    from sklearn.linear_model import LogisticRegression
+
+    from sklearn_siamese.datasets import make_two_views
+
+    X, y = make_two_views(2000, n_features_a=5, n_features_b=3, random_state=0)
+    assert X.shape == (2000, 8) and X.dtype == np.float32
+    assert set(np.unique(y)) == {0, 1} and 0.45 < y.mean() < 0.55
+    A, B = X[:, :5].astype(float), X[:, 5:].astype(float)
+    # Matching pairs: B is the map of A up to the noise; the others are not.
+    W, *_ = np.linalg.lstsq(A[y == 1], B[y == 1], rcond=None)
+    residual = np.linalg.norm(B - A @ W, axis=1)
+    assert np.median(residual[y == 0]) > 5 * np.median(residual[y == 1])
+    # No non-matching pair keeps its own B: every such B is another row's.
+    Xs, ys = make_two_views(50, n_features_a=5, n_features_b=3, noise=0.0)
+    As, Bs = Xs[:, :5].astype(float), Xs[:, 5:].astype(float)
+    Ws, *_ = np.linalg.lstsq(As[ys == 1], Bs[ys == 1], rcond=None)
+    assert np.all(np.linalg.norm(Bs - As @ Ws, axis=1)[ys == 0] > 1e-3)
+    # The map is the task: same map_random_state, same W; the pairs differ.
+    X2, _ = make_two_views(2000, n_features_a=5, n_features_b=3, random_state=1)
+    assert not np.allclose(X, X2)
+    same2 = _ == 1
+    W2, *_ = np.linalg.lstsq(
+        X2[same2, :5].astype(float), X2[same2, 5:].astype(float), rcond=None
+    )
+    np.testing.assert_allclose(W2, W, atol=0.02)
+    # A linear model on [a | b] is at chance.
+    X_test, y_test = make_two_views(
+        2000, n_features_a=5, n_features_b=3, random_state=2
+    )
+    assert LogisticRegression().fit(X, y).score(X_test, y_test) < 0.6

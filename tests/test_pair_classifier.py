@@ -14,6 +14,7 @@ from sklearn.model_selection import (
 )
 
 from sklearn_siamese import PairClassifier, PairSampler
+from sklearn_siamese.datasets import make_two_views
 
 FAST = dict(max_epochs=15, embedding_dim=8, random_state=0)
 
@@ -137,20 +138,9 @@ def test_embed_single_samples(fitted, blobs):
         fitted.embed(X[:, :5])
 
 
-def _two_views(n, seed):
-    """Side A: 40 features; side B (24): a noisy linear map of A if matching."""
-    rng = np.random.RandomState(seed)
-    A = rng.normal(size=(n, 40))
-    W = np.random.RandomState(42).normal(size=(40, 24)) / np.sqrt(40)
-    B = A @ W + 0.1 * rng.normal(size=(n, 24))
-    same = rng.rand(n) < 0.5
-    B[~same] = B[~same][rng.permutation((~same).sum())]
-    return np.hstack([A, B]).astype(np.float32), same.astype(int)
-
-
 def test_pseudo_siamese_different_widths():
-    X, y = _two_views(3000, 0)
-    X_test, y_test = _two_views(1000, 1)
+    X, y = make_two_views(3000, random_state=0)
+    X_test, y_test = make_two_views(1000, random_state=1)
     clf = PairClassifier(
         shared=False,
         n_features_a=40,
