@@ -488,6 +488,11 @@ class PairClassifier(ClassifierMixin, _Base):
         check_finite_output(scores, self, fitting=fitting, rows="pairs")
         return scores
 
+    def _pair_scores(self, X):
+        """Scores of the pairs ``X`` given to a fitted classifier."""
+        check_is_fitted(self)
+        return self._scores(self._split_pairs(X, reset=False))
+
     def _proba_same(self, scores):
         if isinstance(self.calibrator_, IsotonicRegression):
             return self.calibrator_.predict(scores)
@@ -525,8 +530,7 @@ class PairClassifier(ClassifierMixin, _Base):
             Positive values predict ``classes_[1]``. With the default
             ``pos_label``, higher means more similar.
         """
-        check_is_fitted(self)
-        scores = self._scores(self._split_pairs(X, reset=False)) - self._score_threshold
+        scores = self._pair_scores(X) - self._score_threshold
         return scores if self._pos_index == 1 else -scores
 
     def predict_proba(self, X):
@@ -544,8 +548,7 @@ class PairClassifier(ClassifierMixin, _Base):
             Columns in ``classes_`` order; the ``pos_label_`` column is
             P(same).
         """
-        check_is_fitted(self)
-        p = self._proba_same(self._scores(self._split_pairs(X, reset=False)))
+        p = self._proba_same(self._pair_scores(X))
         proba = np.column_stack([1 - p, p])
         return proba if self._pos_index == 1 else proba[:, ::-1]
 
@@ -659,7 +662,7 @@ class PairClassifier(ClassifierMixin, _Base):
             raise ValueError(
                 f"strategy={strategy!r} needs min_rate in [0, 1]; got {min_rate!r}."
             )
-        scores = self._scores(self._split_pairs(X, reset=False))
+        scores = self._pair_scores(X)
         y = np.asarray(y)
         if len(y) != len(scores):
             raise ValueError(
