@@ -355,16 +355,31 @@ class _Epoch:
         # Validation re-creates its generator so that every epoch is scored
         # on the same batches; training keeps drawing from the net's one.
         rng = self.rng if self.rng is not None else np.random.default_rng(self.seed)
-        rank, world_size = self.shard
-        for i, (index, target) in enumerate(self.plan(self.data.y, rng)):
-            if i % world_size != rank:
-                continue
+        batches = self.plan(self.data.y, rng)
+        if self.shard[1] > 1:
+            batches = _shard(batches, *self.shard)
+        for index, target in batches:
             X = _to_device(self.data.take(index), self.device)
             if self.transform is not None:
                 X = self.transform(X)
             if target is not None:
                 target = _to_device(torch.from_numpy(np.asarray(target)), self.device)
             yield X, target
+
+
+def _shard(batches, rank, world_size):
+    """Batch ``rank`` of every round of ``world_size`` batches.
+
+    An incomplete last round is dropped, so that every process takes the
+    same number of steps (distributed data parallel training waits for all
+    processes at every step).
+    """
+    round_ = []
+    for batch in batches:
+        round_.append(batch)
+        if len(round_) == world_size:
+            yield round_[rank]
+            round_ = []
 
 
 class _Sequential:

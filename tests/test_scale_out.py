@@ -192,3 +192,24 @@ def test_inference_batches_sized_by_the_widest_activation(digits):
         encoder.net_.predict_batch_size = 7
         np.testing.assert_allclose(encoder.transform(data), auto, atol=1e-6)
         encoder.net_.predict_batch_size = "auto"
+
+
+def test_processes_share_each_epoch_in_equal_parts():
+    import torch
+
+    from sklearn_siamese._net import ShuffledBatches, TensorData, _Epoch
+
+    data = TensorData(torch.arange(20.0)[:, None], np.arange(20))
+    plan = ShuffledBatches(batch_size=2)  # 10 batches an epoch
+
+    def rows(rank):
+        epoch = _Epoch(data, plan, seed=0, shard=(rank, 3))
+        return [X[:, 0].int().tolist() for X, _ in epoch]
+
+    shares = [rows(rank) for rank in range(3)]
+    # Three full rounds of three batches; the tenth batch is left out.
+    assert [len(share) for share in shares] == [3, 3, 3]
+    seen = [row for share in shares for batch in share for row in batch]
+    assert len(seen) == len(set(seen)) == 18
+    everything = [X[:, 0].int().tolist() for X, _ in _Epoch(data, plan, seed=0)]
+    assert shares[1] == everything[1:9:3]
