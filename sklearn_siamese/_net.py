@@ -585,6 +585,17 @@ class AcceleratedSiameseNet(AccelerateMixin, SiameseNet):
     weights to the CPU on a machine without a GPU).
     """
 
+    def _initialize_accelerator(self):
+        # The accelerator wraps every criterion module for distributed
+        # training, which refuses modules without trainable parameters
+        # (as all the package's losses are): those are left as they are.
+        criteria = self._criteria
+        self._criteria = [name for name in criteria if _has_trainable(self, name)]
+        try:
+            return super()._initialize_accelerator()
+        finally:
+            self._criteria = criteria
+
     def evaluation_step(self, batch, training=False):
         # Validation batches are not sharded: every process scores all of
         # them, so there is nothing to gather from the others.
@@ -615,6 +626,13 @@ class AcceleratedSiameseNet(AccelerateMixin, SiameseNet):
         if self.callbacks:
             plain.callbacks = [unwrap(item) for item in self.callbacks]
         return _plain_net, (plain.__getstate__(),)
+
+
+def _has_trainable(net, name):
+    module = getattr(net, name + "_", None)
+    return isinstance(module, torch.nn.Module) and any(
+        p.requires_grad for p in module.parameters()
+    )
 
 
 def _plain_net(state):

@@ -1,5 +1,6 @@
 """Beyond one process: parallel searches, Accelerate, mixed precision."""
 
+import os
 import pickle
 
 import joblib
@@ -213,3 +214,67 @@ def test_processes_share_each_epoch_in_equal_parts():
     assert len(seen) == len(set(seen)) == 18
     everything = [X[:, 0].int().tolist() for X, _ in _Epoch(data, plan, seed=0)]
     assert shares[1] == everything[1:9:3]
+
+
+_DISTRIBUTED_SCRIPT = """
+import json, sys
+import numpy as np, torch
+from accelerate import Accelerator
+from sklearn.datasets import load_digits
+from sklearn_siamese import SiameseEncoder
+
+torch.set_num_threads(1)
+accelerator = Accelerator(cpu=True)
+X, y = load_digits(return_X_y=True)
+X = (X[:400] / 16).astype(np.float32)
+encoder = SiameseEncoder(
+    accelerator=accelerator, max_epochs=2, batch_size=32, random_state=0
+).fit(X, y[:400])
+weights = torch.cat([p.detach().flatten() for p in encoder.net_.module_.parameters()])
+result = {
+    "rank": accelerator.process_index,
+    "world": accelerator.num_processes,
+    "batches": int(encoder.history_[-1, "train_batch_count"]),
+    "checksum": float(weights.double().sum()),
+    "embedding": encoder.transform(X[:3]).tolist(),
+}
+with open(f"{sys.argv[1]}/rank{accelerator.process_index}.json", "w") as f:
+    json.dump(result, f)
+"""
+
+
+def test_two_processes_train_one_model(tmp_path, Accelerator):
+    # Data-parallel training in two CPU processes (gloo), as
+    # `accelerate launch` / torchrun start it on several GPUs: each process
+    # takes half of every epoch's batches and the replicas stay identical.
+    import json
+    import subprocess
+    import sys
+
+    script = tmp_path / "train.py"
+    script.write_text(_DISTRIBUTED_SCRIPT)
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "torch.distributed.run",
+            "--standalone",
+            "--nproc_per_node",
+            "2",
+            str(script),
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "OMP_NUM_THREADS": "1"},
+    )
+    assert run.returncode == 0, run.stderr[-3000:]
+    results = [
+        json.loads((tmp_path / f"rank{rank}.json").read_text()) for rank in (0, 1)
+    ]
+    assert [r["rank"] for r in results] == [0, 1] and results[0]["world"] == 2
+    # 400 samples in class-balanced batches of 32: 12 batches an epoch, 6 each.
+    assert results[0]["batches"] == results[1]["batches"] == 6
+    assert results[0]["checksum"] == results[1]["checksum"]
+    assert results[0]["embedding"] == results[1]["embedding"]
