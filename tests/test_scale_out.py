@@ -221,7 +221,7 @@ import json, sys
 import numpy as np, torch
 from accelerate import Accelerator
 from sklearn.datasets import load_digits
-from sklearn_siamese import SiameseEncoder
+from sklearn_siamese import PairClassifier, PairSampler, SiameseEncoder
 
 torch.set_num_threads(1)
 accelerator = Accelerator(cpu=True)
@@ -238,6 +238,12 @@ result = {
     "checksum": float(weights.double().sum()),
     "embedding": encoder.transform(X[:3]).tolist(),
 }
+P, same = PairSampler(n_pairs=600, random_state=0).fit_resample(X, y[:400])
+classifier = PairClassifier(
+    accelerator=accelerator, early_stopping=True, max_epochs=3, random_state=0
+).fit(P, same)
+result["valid_loss"] = classifier.history_[:, "valid_loss"]
+result["proba"] = classifier.predict_proba(P[:5]).tolist()
 with open(f"{sys.argv[1]}/rank{accelerator.process_index}.json", "w") as f:
     json.dump(result, f)
 """
@@ -278,3 +284,7 @@ def test_two_processes_train_one_model(tmp_path, Accelerator):
     assert results[0]["batches"] == results[1]["batches"] == 6
     assert results[0]["checksum"] == results[1]["checksum"]
     assert results[0]["embedding"] == results[1]["embedding"]
+    # PairClassifier with early stopping: every process scores all held-out
+    # batches, so the validation losses and the calibrated model agree.
+    assert results[0]["valid_loss"] == results[1]["valid_loss"]
+    assert results[0]["proba"] == results[1]["proba"]
