@@ -347,6 +347,16 @@ class SiameseMixin:
                 )
             device = self.accelerator.device
         self.device_ = resolve_device(self.device if device is None else device)
+        if (
+            self.precision == "bf16"
+            and self.device_.startswith("cuda")
+            and not torch.cuda.is_bf16_supported()
+        ):
+            raise ValueError(
+                f"precision='bf16' needs a GPU with bfloat16 support; "
+                f"{torch.cuda.get_device_name(self.device_)} has none. Use "
+                "precision='32'."
+            )
         with torch_seed(int(torch_seed_value), self.device_):
             module = module()
             self.net_ = self._make_net(
