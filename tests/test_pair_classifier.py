@@ -146,7 +146,6 @@ def test_pseudo_siamese_different_widths():
         n_features_a=40,
         module_b="mlp",
         module_b__dropout=0.0,
-        normalize=False,  # unit-sphere embeddings overfit these 3,000 pairs
         max_epochs=30,
         random_state=0,
     ).fit(X, y)
