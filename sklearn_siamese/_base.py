@@ -10,6 +10,7 @@ import contextlib
 import copy
 import inspect
 import numbers
+import os
 import threading
 import warnings
 
@@ -105,6 +106,16 @@ def resolve_device(device):
 _TORCH_RNG_LOCK = threading.RLock()
 
 
+def _new_lock_after_fork():
+    # A child forked while another thread held the lock would wait forever.
+    global _TORCH_RNG_LOCK
+    _TORCH_RNG_LOCK = threading.RLock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_new_lock_after_fork)
+
+
 @contextlib.contextmanager
 def torch_seed(seed, device):
     """Run with torch's generators seeded, restoring them afterwards.
@@ -116,7 +127,8 @@ def torch_seed(seed, device):
     """
     devices = []
     if str(device).startswith("cuda") and torch.cuda.is_available():
-        devices = [torch.device(device).index or 0]
+        index = torch.device(device).index
+        devices = [torch.cuda.current_device() if index is None else index]
     with _TORCH_RNG_LOCK, torch.random.fork_rng(devices=devices):
         torch.manual_seed(seed)
         yield
@@ -350,7 +362,9 @@ class SiameseMixin:
         if (
             self.precision == "bf16"
             and self.device_.startswith("cuda")
-            and not torch.cuda.is_bf16_supported()
+            # bfloat16 matrix units come with compute capability 8.0
+            # (Ampere); older GPUs only emulate it, slowly.
+            and torch.cuda.get_device_capability(self.device_) < (8, 0)
         ):
             raise ValueError(
                 f"precision='bf16' needs a GPU with bfloat16 support; "
@@ -370,11 +384,28 @@ class SiameseMixin:
             ).initialize()
         return int(split_seed)
 
+    def _continue_at_constant_lr(self):
+        """Further training after ``fit`` runs at the constant ``lr``: the
+        cosine schedule of ``fit`` has annealed the rate to zero."""
+        net = self.net_
+        if "lr_schedule" not in dict(net.callbacks_):
+            return
+        net.callbacks = [
+            cb
+            for cb in net.callbacks
+            if not (isinstance(cb, tuple) and cb[0] == "lr_schedule")
+        ]
+        net.callbacks_ = [(n, cb) for n, cb in net.callbacks_ if n != "lr_schedule"]
+        for group in net.optimizer_.param_groups:
+            group["lr"] = self.lr
+
     def _train(self, data, epochs):
         """Run ``epochs`` epochs of the training loop on ``data``."""
         seed = int(self.net_.batch_rng_.integers(_INT32_MAX))
-        data = data.to(self.net_.data_device)
         with torch_seed(seed, self.device_):
+            # Inside the lock: concurrent fits on one GPU see each other's
+            # data when they check its free memory.
+            data = data.to(self.net_.data_device)
             self.net_.partial_fit(data, None, epochs=epochs)
         return self
 

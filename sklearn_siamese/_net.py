@@ -370,16 +370,22 @@ class _Epoch:
 def _shard(batches, rank, world_size):
     """Batch ``rank`` of every round of ``world_size`` batches.
 
-    An incomplete last round is dropped, so that every process takes the
-    same number of steps (distributed data parallel training waits for all
-    processes at every step).
+    An incomplete last round is filled up with the first batches of the
+    epoch, as ``torch.utils.data.DistributedSampler`` pads with repeated
+    samples: every process takes the same number of steps (distributed
+    data parallel training waits for all processes at every step), and at
+    least one, however few batches an epoch has.
     """
-    round_ = []
+    first, round_ = [], []
     for batch in batches:
+        if len(first) < world_size:
+            first.append(batch)
         round_.append(batch)
         if len(round_) == world_size:
             yield round_[rank]
             round_ = []
+    if round_:
+        yield (round_ + first * world_size)[rank]
 
 
 class _Sequential:
@@ -589,12 +595,40 @@ class AcceleratedSiameseNet(AccelerateMixin, SiameseNet):
         # The accelerator wraps every criterion module for distributed
         # training, which refuses modules without trainable parameters
         # (as all the package's losses are): those are left as they are.
-        criteria = self._criteria
+        # Optimizers prepared by an earlier call are not wrapped twice.
+        criteria, optimizers = self._criteria, self._optimizers
         self._criteria = [name for name in criteria if _has_trainable(self, name)]
+        self._optimizers = [
+            name
+            for name in optimizers
+            if not getattr(
+                getattr(self, name + "_", None), "_is_accelerate_prepared", False
+            )
+        ]
         try:
             return super()._initialize_accelerator()
         finally:
-            self._criteria = criteria
+            self._criteria, self._optimizers = criteria, optimizers
+
+    def on_train_begin(self, net, X=None, y=None, **kwargs):
+        # A further partial_fit trains the distributed wrapper again, not
+        # the module unwrapped at the end of the previous call.
+        super().on_train_begin(net, X=X, y=y, **kwargs)
+        self._initialize_accelerator()
+
+    def on_train_end(self, net, X=None, y=None, **kwargs):
+        # The mixin unwraps the modules here, before the callbacks' own
+        # on_train_end; EarlyStopping would then load its best weights,
+        # saved from the wrapper, into the unwrapped module. Unwrapping
+        # waits for the end of partial_fit instead.
+        self.accelerator.wait_for_everyone()
+        SiameseNet.on_train_end(self, net, X=X, y=y, **kwargs)
+
+    def partial_fit(self, X, y=None, classes=None, **fit_params):
+        super().partial_fit(X, y, classes=classes, **fit_params)
+        if self.unwrap_after_train:
+            self._unwrap_accelerator()
+        return self
 
     def evaluation_step(self, batch, training=False):
         # Validation batches are not sharded: every process scores all of
@@ -609,6 +643,10 @@ class AcceleratedSiameseNet(AccelerateMixin, SiameseNet):
             if key not in _ACCELERATE_ATTRIBUTES
         )
         plain.device = str(self.accelerator.device)
+        for name in self._modules + self._criteria:
+            module = getattr(self, name + "_", None)
+            if isinstance(module, torch.nn.Module):
+                setattr(plain, name + "_", self.accelerator.unwrap_model(module))
         optimizer = getattr(self, "optimizer_", None)
         if optimizer is not None:
             plain.optimizer_ = getattr(optimizer, "optimizer", optimizer)
@@ -664,4 +702,6 @@ def _without_accelerator(callback):
 def _to_float32(out):
     if isinstance(out, (tuple, list)):
         return type(out)(_to_float32(o) for o in out)
-    return out.float() if out.is_floating_point() else out
+    if isinstance(out, torch.Tensor) and out.is_floating_point():
+        return out.float()
+    return out

@@ -24,7 +24,9 @@ from skorch.history import History
 from ._version import __version__
 
 FORMAT = "sklearn_siamese"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+# Version 2: the Koch head of a PairClassifier with normalize=True scales
+# |e1 - e2| by sqrt(embedding_dim); version-1 files were written without it.
 
 # Fitted attributes besides ``*_`` ones that the estimators need.
 _PRIVATE = ("_n_features_out", "_pos_index", "_score_threshold")
@@ -207,17 +209,32 @@ def load(path, *, device=None, with_metadata=False):
     for name, value in json.loads(payload["fitted"]).items():
         setattr(estimator, name, _decode(value))
     if device is None:
-        device = estimator.device_
-        if str(device).startswith("cuda") and not torch.cuda.is_available():
-            warnings.warn(
-                f"The model was trained on {device!r}, which is not available; "
-                "it is loaded on the CPU.",
-                stacklevel=2,
-            )
-            device = "cpu"
+        device = _available(estimator.device_)
     estimator._rebuild_net(str(device))
+    head = getattr(estimator.net_.module_, "head", None)
+    if payload.get("format_version", 0) < 2 and hasattr(head, "scale"):
+        head.scale = 1.0
     estimator.net_.module_.load_state_dict(payload["state_dict"])
     estimator.net_.history = History(json.loads(payload["history"]))
     if with_metadata:
         return estimator, json.loads(payload.get("metadata", "{}"))
     return estimator
+
+
+def _available(device):
+    """``device``, or the nearest one this machine has (with a warning)."""
+    device = torch.device(device)
+    if device.type != "cuda":
+        return str(device)
+    if not torch.cuda.is_available():
+        fallback = "cpu"
+    elif device.index is not None and device.index >= torch.cuda.device_count():
+        fallback = "cuda"
+    else:
+        return str(device)
+    warnings.warn(
+        f"The model was trained on {str(device)!r}, which is not available; it "
+        f"is loaded on {fallback!r}.",
+        stacklevel=3,
+    )
+    return fallback

@@ -369,6 +369,9 @@ class SiameseEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _Base):
     def partial_fit(self, X, y):
         """Train for one more epoch on ``(X, y)``, initialising if needed.
 
+        ``partial_fit`` trains at the constant learning rate ``lr``, also
+        after ``fit``, whose cosine schedule ends at zero.
+
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features), \
@@ -386,6 +389,8 @@ class SiameseEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _Base):
         X, codes = self._check_X_y(X, y, reset=first)
         if first:
             self._initialize(X)
+        else:
+            self._continue_at_constant_lr()
         data = TensorData(as_tensor_data(X), codes)
         self._train(data, 1)
         self._n_features_out = self._output_size(data)

@@ -257,8 +257,9 @@ class KochHead(nn.Module):
 
     def forward(self, e1, e2):
         diff = (e1 - e2).abs()
-        if self.scale != 1.0:
-            diff = diff * self.scale
+        scale = getattr(self, "scale", 1.0)  # heads pickled before it existed
+        if scale != 1.0:
+            diff = diff * scale
         return self.linear(diff).squeeze(1)
 
 

@@ -20,7 +20,7 @@ from ._base import (
 )
 from ._checks import check_finite_output, check_missing_labels, validate_numeric_data
 from ._compat import Count, StrOptions, _fit_context
-from ._net import ShuffledBatches, StratifiedHoldout, TensorData
+from ._net import ShuffledBatches, StratifiedHoldout, TensorData, _Sequential
 from .distances import get_distance
 from .losses import ContrastiveLoss
 from .modules import CosineHead, ExpHead, KochHead, SiameseNetwork
@@ -599,8 +599,15 @@ class PairClassifier(ClassifierMixin, _Base):
         net = self.net_
         net._ensure_mode(False)
         outputs = []
+        # Batches sized for the pairs (side B may not fit the probe of
+        # net.get_iterator, which runs side A's branch).
+        batches = _Sequential(
+            TensorData(as_tensor_data(X)),
+            getattr(net, "inference_batch_size_", None) or 1024,
+            net.data_device,
+        )
         with torch.inference_mode(), net.autocast():
-            for batch, _ in net.get_iterator(TensorData(as_tensor_data(X))):
+            for batch, _ in batches:
                 outputs.append(net.module_.embed(batch, second=side == "b"))
         return torch.cat(outputs).float().cpu().numpy()
 

@@ -294,6 +294,19 @@ def test_partial_fit_continues_training(blobs):
         enc.partial_fit(X[:, :5], y)
 
 
+def test_partial_fit_after_fit_trains_at_the_constant_lr(blobs):
+    # fit's cosine schedule ends at a learning rate of zero; partial_fit
+    # goes on at lr, as documented, and really changes the model.
+    X, y = blobs
+    enc = SiameseEncoder(**{**FAST, "lr": 0.01}).fit(X, y)
+    assert enc.net_.optimizer_.param_groups[0]["lr"] == pytest.approx(0.0)
+    before = enc.transform(X)
+    enc.partial_fit(X, y)
+    assert enc.net_.optimizer_.param_groups[0]["lr"] == 0.01
+    assert not np.allclose(enc.transform(X), before)
+    assert len(enc.history_) == FAST["max_epochs"] + 1
+
+
 def test_early_stopping_holds_out_and_stops(digits):
     X, y = digits
     enc = SiameseEncoder(

@@ -114,7 +114,52 @@ def test_cuda_model_loads_on_cpu_only_machine(tmp_path, blobs, monkeypatch):
     encoder.device_ = "cuda"  # as if trained on a GPU
     encoder.save(tmp_path / "m.pt")
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
-    with pytest.warns(UserWarning, match="loaded on the CPU"):
+    with pytest.warns(UserWarning, match="it is loaded on 'cpu'"):
         loaded = load(tmp_path / "m.pt")
     assert loaded.device_ == "cpu"
     np.testing.assert_array_equal(loaded.transform(X), encoder.transform(X))
+
+
+def test_missing_gpu_index_falls_back_to_the_first_gpu(monkeypatch):
+    from sklearn_siamese._persistence import _available
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 1)
+    with pytest.warns(UserWarning, match="'cuda:1', which is not available; it is"):
+        assert _available("cuda:1") == "cuda"
+    assert _available("cuda:0") == "cuda:0"
+    assert _available("cpu") == "cpu"
+
+
+def test_version_1_koch_files_keep_their_unscaled_head(tmp_path, blobs):
+    # Format version 1 predates the sqrt(d) factor of the Koch head on
+    # unit-length embeddings; such files load with the head they were
+    # trained with.
+    from sklearn_siamese import PairClassifier, PairSampler
+
+    X, y = blobs
+    P, same = PairSampler(n_pairs=200, random_state=0).fit_resample(X, y)
+    clf = PairClassifier(max_epochs=2, embedding_dim=8, random_state=0).fit(P, same)
+    clf.save(tmp_path / "m.pt")
+    assert load(tmp_path / "m.pt").net_.module_.head.scale == pytest.approx(8**0.5)
+    payload = torch.load(tmp_path / "m.pt", weights_only=True)
+    payload["format_version"] = 1
+    torch.save(payload, tmp_path / "v1.pt")
+    assert load(tmp_path / "v1.pt").net_.module_.head.scale == 1.0
+
+
+def test_loaded_pseudo_siamese_embeds_side_b_first(tmp_path):
+    # The first inference call after loading sizes the batches; side B of
+    # another width must not go through side A's branch to do so.
+    from sklearn_siamese import PairClassifier
+    from sklearn_siamese.datasets import make_two_views
+
+    X, y = make_two_views(200, n_features_a=6, n_features_b=4, random_state=0)
+    clf = PairClassifier(
+        shared=False, n_features_a=6, max_epochs=1, embedding_dim=8, random_state=0
+    ).fit(X, y)
+    clf.save(tmp_path / "m.pt")
+    loaded = load(tmp_path / "m.pt")
+    np.testing.assert_array_equal(
+        loaded.embed(X[:, 6:], side="b"), clf.embed(X[:, 6:], side="b")
+    )

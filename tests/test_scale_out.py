@@ -208,12 +208,18 @@ def test_processes_share_each_epoch_in_equal_parts():
         return [X[:, 0].int().tolist() for X, _ in epoch]
 
     shares = [rows(rank) for rank in range(3)]
-    # Three full rounds of three batches; the tenth batch is left out.
-    assert [len(share) for share in shares] == [3, 3, 3]
-    seen = [row for share in shares for batch in share for row in batch]
-    assert len(seen) == len(set(seen)) == 18
+    # Three full rounds of three batches, and a fourth of the tenth batch
+    # filled up with the first two: four steps each, every row seen.
+    assert [len(share) for share in shares] == [4, 4, 4]
     everything = [X[:, 0].int().tolist() for X, _ in _Epoch(data, plan, seed=0)]
-    assert shares[1] == everything[1:9:3]
+    assert shares[1] == [*everything[1:9:3], everything[0]]
+    assert [share[-1] for share in shares] == [everything[9], *everything[:2]]
+    seen = {row for share in shares for batch in share for row in batch}
+    assert seen == set(range(20))
+    # Fewer batches than processes: each still takes one step.
+    few = TensorData(torch.arange(4.0)[:, None], np.arange(4))
+    steps = [len(list(_Epoch(few, plan, seed=0, shard=(r, 3)))) for r in range(3)]
+    assert steps == [1, 1, 1]
 
 
 _DISTRIBUTED_SCRIPT = """
@@ -221,6 +227,7 @@ import json, sys
 import numpy as np, torch
 from accelerate import Accelerator
 from sklearn.datasets import load_digits
+from skorch.callbacks import Callback
 from sklearn_siamese import PairClassifier, PairSampler, SiameseEncoder
 
 torch.set_num_threads(1)
@@ -244,6 +251,29 @@ classifier = PairClassifier(
 ).fit(P, same)
 result["valid_loss"] = classifier.history_[:, "valid_loss"]
 result["proba"] = classifier.predict_proba(P[:5]).tolist()
+
+
+class ZeroWeightsInEpoch2(Callback):
+    # Spoils the model, so that early stopping restores the first epoch.
+
+    def on_epoch_begin(self, net, **kwargs):
+        if len(net.history) == 2:
+            with torch.no_grad():
+                for parameter in net.module_.parameters():
+                    parameter.zero_()
+
+
+restored = PairClassifier(
+    accelerator=accelerator, early_stopping=True, max_epochs=2, random_state=0,
+    callbacks=[ZeroWeightsInEpoch2()],
+).fit(P, same)
+result["restored_norm"] = float(
+    sum(p.abs().sum() for p in restored.net_.module_.parameters())
+)
+result["best_epoch"] = [row["valid_loss_best"] for row in restored.history_]
+# A further partial_fit trains the distributed model again.
+encoder.partial_fit(X, y[:400])
+result["after_partial_fit"] = encoder.transform(X[:3]).tolist()
 with open(f"{sys.argv[1]}/rank{accelerator.process_index}.json", "w") as f:
     json.dump(result, f)
 """
@@ -288,3 +318,46 @@ def test_two_processes_train_one_model(tmp_path, Accelerator):
     # batches, so the validation losses and the calibrated model agree.
     assert results[0]["valid_loss"] == results[1]["valid_loss"]
     assert results[0]["proba"] == results[1]["proba"]
+    # Early stopping restores the best epoch's weights into the distributed
+    # model (saved from and loaded into the same wrapper).
+    assert results[0]["best_epoch"] == [True, False]
+    assert results[0]["restored_norm"] == results[1]["restored_norm"] > 0
+    assert results[0]["after_partial_fit"] == results[1]["after_partial_fit"]
+    assert results[0]["after_partial_fit"] != results[0]["embedding"]
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_forked_child_does_not_inherit_a_held_seed_lock():
+    # A process forked while another thread fits (holding the lock) gets a
+    # fresh lock; the inherited one would never be released in the child.
+    import multiprocessing
+    import threading
+
+    from sklearn_siamese import _base
+
+    held, release = threading.Event(), threading.Event()
+
+    def fit_in_a_thread():
+        with _base._TORCH_RNG_LOCK:
+            held.set()
+            release.wait(10)
+
+    thread = threading.Thread(target=fit_in_a_thread)
+    thread.start()
+    held.wait(10)
+    try:
+        context = multiprocessing.get_context("fork")
+        with context.Pool(1) as pool:
+            assert pool.apply(_acquire_seed_lock, ()) is True
+    finally:
+        release.set()
+        thread.join()
+
+
+def _acquire_seed_lock():
+    from sklearn_siamese import _base
+
+    acquired = _base._TORCH_RNG_LOCK.acquire(timeout=2)
+    if acquired:
+        _base._TORCH_RNG_LOCK.release()
+    return acquired
