@@ -56,6 +56,27 @@ def check_missing_labels(y):
         )
 
 
+def sum_is_finite(X):
+    """Whether a float NumPy array's sum is finite, computed by torch.
+
+    A finite sum proves every value finite, and torch sums with all its
+    threads, in a third of the time NumPy takes. A NaN, an infinity, or a
+    sum that overflows gives False: the caller then checks the values
+    themselves. Arrays torch cannot view (negative strides) give False too.
+    """
+    if not (
+        isinstance(X, np.ndarray)
+        and X.dtype in (np.float32, np.float64)
+        and X.size
+        and all(stride >= 0 for stride in X.strides)
+    ):
+        return False
+    with warnings.catch_warnings():
+        # Read-only input (a memmap, say) is never written to.
+        warnings.filterwarnings("ignore", message="The given NumPy array is not")
+        return bool(torch.isfinite(torch.from_numpy(X).sum()))
+
+
 def check_finite_output(output, estimator, *, fitting, rows="samples"):
     """Reject NaN or infinite network outputs, one row per sample (or pair).
 
@@ -66,13 +87,8 @@ def check_finite_output(output, estimator, *, fitting, rows="samples"):
     if isinstance(output, torch.Tensor):
         output = output.detach().float().cpu().numpy()
     output = np.asarray(output)
-    if output.dtype.kind == "f" and output.size:
-        # Fast path, as in ``assert_finite``: the sum is finite when every
-        # value is (it may also overflow; then the rows are checked).
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", UserWarning)  # read-only arrays
-            if torch.isfinite(torch.from_numpy(output).sum()):
-                return
+    if sum_is_finite(output):
+        return
     finite = np.isfinite(output).reshape(len(output), -1).all(axis=1)
     if finite.all():
         return
