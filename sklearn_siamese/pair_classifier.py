@@ -106,7 +106,8 @@ class PairClassifier(ClassifierMixin, _Base):
         L2 penalty passed to the optimiser.
     lr_schedule : {"cosine", "constant"}, default="cosine"
         ``"cosine"`` decays the learning rate from ``lr`` towards 0 over the
-        epochs (cosine annealing, stepped every epoch).
+        epochs of ``fit`` (cosine annealing, stepped every epoch);
+        ``partial_fit`` always trains at the constant ``lr``.
     early_stopping : bool, default=False
         Stop when the loss on the held-out pairs has not improved for
         ``n_iter_no_change`` epochs, and keep the best weights.
@@ -345,36 +346,64 @@ class PairClassifier(ClassifierMixin, _Base):
                 f"{type(self).__name__} was fitted on samples of shape {a}."
             )
 
-    def _encode_y(self, y):
+    def _encode_y(self, y, *, classes=None, reset=True):
+        """1 for "same" pairs, 0 for "different" ones; ``reset`` (a first
+        fit) sets ``classes_`` from ``classes``, else from ``y``."""
         y = column_or_1d(y, warn=True)
         check_missing_labels(y)
         check_classification_targets(y)
-        classes, y_codes = np.unique(y, return_inverse=True)
-        if len(classes) == 1:
-            raise ValueError(
-                "PairClassifier needs 'same' and 'different' pairs to learn from; "
-                f"y has 1 class ({classes.tolist()[0]!r})."
-            )
-        if len(classes) > 2:
-            raise ValueError(
-                "Only binary classification is supported. PairClassifier "
-                f"classifies pairs as same or different; y has {len(classes)} "
-                f"classes: {classes.tolist()[:10]}. To learn from class labels "
-                "of single samples, use PairSampler or SiameseEncoder."
-            )
-        if self.pos_label is None:
-            pos = 1
-        elif self.pos_label in classes.tolist():
-            pos = classes.tolist().index(self.pos_label)
+        if not reset:
+            if classes is not None and not np.array_equal(
+                np.unique(classes), self.classes_
+            ):
+                raise ValueError(
+                    f"classes={np.unique(classes).tolist()} differs from the "
+                    f"classes_ of the first call to partial_fit, "
+                    f"{self.classes_.tolist()}; pass the same classes or none."
+                )
+            classes = self.classes_
+        elif classes is None:
+            classes = np.unique(y)
+            if len(classes) == 1:
+                raise ValueError(
+                    "PairClassifier needs 'same' and 'different' pairs to learn "
+                    f"from; y has 1 class ({classes.tolist()[0]!r})."
+                )
+            if len(classes) > 2:
+                raise ValueError(
+                    "Only binary classification is supported. PairClassifier "
+                    "classifies pairs as same or different; y has "
+                    f"{len(classes)} classes: {classes.tolist()[:10]}. To learn "
+                    "from class labels of single samples, use PairSampler or "
+                    "SiameseEncoder."
+                )
         else:
+            classes = np.unique(classes)
+            if len(classes) != 2:
+                raise ValueError(
+                    "classes must hold the two pair labels, 'same' and "
+                    f"'different'; got {len(classes)}: {classes.tolist()[:10]}."
+                )
+        unknown = np.setdiff1d(np.unique(y), classes)
+        if len(unknown):
             raise ValueError(
-                f"pos_label={self.pos_label!r} is not one of the labels in y: "
-                f"{classes.tolist()}."
+                f"y has labels {unknown.tolist()[:10]} that are not among the "
+                f"classes {classes.tolist()}."
             )
-        self.classes_ = classes
-        self.pos_label_ = classes[pos]
-        self._pos_index = pos
-        return (y_codes.reshape(-1) == pos).astype(np.int64)
+        if reset:
+            if self.pos_label is None:
+                pos = 1
+            elif self.pos_label in classes.tolist():
+                pos = classes.tolist().index(self.pos_label)
+            else:
+                raise ValueError(
+                    f"pos_label={self.pos_label!r} is not one of the labels in "
+                    f"y: {classes.tolist()}."
+                )
+            self.classes_ = classes
+            self.pos_label_ = classes[pos]
+            self._pos_index = pos
+        return (np.searchsorted(classes, y) == self._pos_index).astype(np.int64)
 
     # -- fitting ---------------------------------------------------------------
 
@@ -434,18 +463,7 @@ class PairClassifier(ClassifierMixin, _Base):
         self : PairClassifier
             The fitted classifier.
         """
-        if self.module_b is not None and self.shared:
-            raise ValueError(
-                "module_b gives side B its own branch; it needs shared=False."
-            )
-        data = self._split_pairs(X, reset=True)
-        same = self._encode_y(y)
-        if len(same) != len(data):
-            raise ValueError(
-                f"X and y have inconsistent numbers of pairs: {len(data)} and "
-                f"{len(same)}."
-            )
-        data.y = same
+        data = self._labelled_pairs(X, y, reset=True)
         seed = int(np.random.RandomState(self._split_seed()).randint(_INT32_MAX))
         train, held = StratifiedHoldout(self.validation_fraction, seed)(data)
         if np.bincount(held.y, minlength=2).min() < 2:
@@ -461,6 +479,77 @@ class PairClassifier(ClassifierMixin, _Base):
         self._fit_calibration(self._scores(TensorData(held.X), fitting=True), held.y)
         self.set_threshold(0.5)
         return self
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, classes=None):
+        """Train for one more epoch on the pairs ``(X, y)``, initialising if
+        needed.
+
+        For pairs that arrive in chunks: a stream, or more pairs than fit in
+        memory at once. As :meth:`SiameseEncoder.partial_fit`, it trains at
+        the constant learning rate ``lr`` (also after ``fit``), with no
+        held-out split and no early stopping. P(same) is then recalibrated on
+        this call's pairs, in-sample (so slightly over-confident; call
+        :meth:`calibrate_threshold` or wrap the model in
+        ``CalibratedClassifierCV`` for held-out calibration); a call with
+        pairs of one label only keeps the previous calibration.
+        ``threshold_`` keeps its probability.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_pairs, 2, *sample_shape) \
+                or (n_pairs, n_features_a + n_features_b)
+            Pairs, in the same layout in every call.
+        y : array-like of shape (n_pairs,)
+            Their labels.
+        classes : array-like of shape (2,), default=None
+            The two labels, "same" and "different", of all calls; needed in
+            the first call when its ``y`` holds only one of them, ignored
+            (but checked) afterwards. ``None`` takes them from the first
+            call's ``y``.
+
+        Returns
+        -------
+        self : PairClassifier
+            The classifier, trained one epoch further.
+        """
+        first = not self.__sklearn_is_fitted__()
+        data = self._labelled_pairs(X, y, reset=first, classes=classes)
+        calibrate = np.bincount(data.y, minlength=2).min() > 0
+        if first and not calibrate:
+            index = self._pos_index if data.y[0] else 1 - self._pos_index
+            raise ValueError(
+                "The first call to partial_fit needs both 'same' and "
+                "'different' pairs, to calibrate P(same); y holds only pairs "
+                f"labelled {self.classes_.tolist()[index]!r}."
+            )
+        if first:
+            self._rebuild_net(None)
+        else:
+            self._continue_at_constant_lr()
+        self._train(data, 1)
+        if calibrate:
+            self._fit_calibration(
+                self._scores(TensorData(data.X), fitting=True), data.y
+            )
+            self.set_threshold(getattr(self, "threshold_", 0.5))
+        return self
+
+    def _labelled_pairs(self, X, y, *, reset, classes=None):
+        """Validated pairs with their 0/1 "same" targets as ``y``."""
+        if reset and self.module_b is not None and self.shared:
+            raise ValueError(
+                "module_b gives side B its own branch; it needs shared=False."
+            )
+        data = self._split_pairs(X, reset=reset)
+        same = self._encode_y(y, classes=classes, reset=reset)
+        if len(same) != len(data):
+            raise ValueError(
+                f"X and y have inconsistent numbers of pairs: {len(data)} and "
+                f"{len(same)}."
+            )
+        data.y = same
+        return data
 
     def _split_seed(self):
         return check_random_state(self.random_state).randint(_INT32_MAX)
@@ -717,6 +806,10 @@ class PairClassifier(ClassifierMixin, _Base):
         self._score_threshold = float(cut)
         self.threshold_ = float(np.clip(self._proba_same(np.array([cut]))[0], 0, 1))
         return self
+
+    def __sklearn_is_fitted__(self):
+        # Fitted once calibrated: the last step of fit and partial_fit.
+        return hasattr(self, "calibrator_")
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -684,6 +684,51 @@ CASES = [
     ),
     Case(
         PAIRS_2D,
+        "partial_fit: first call with one label only",
+        lambda: _pair_classifier().partial_fit(
+            _pairs2(), np.ones(12, dtype=int), classes=[0, 1]
+        ),
+        ValueError,
+        _exact(
+            "The first call to partial_fit needs both 'same' and 'different' "
+            "pairs, to calibrate P(same); y holds only pairs labelled 1."
+        ),
+    ),
+    Case(
+        PAIRS_2D,
+        "partial_fit: classes of more than two labels",
+        lambda: _pair_classifier().partial_fit(_pairs2(), _same(), classes=[0, 1, 2]),
+        ValueError,
+        _exact(
+            "classes must hold the two pair labels, 'same' and 'different'; "
+            "got 3: [0, 1, 2]."
+        ),
+    ),
+    Case(
+        PAIRS_2D,
+        "partial_fit: label not among classes",
+        lambda: _pair_classifier().partial_fit(
+            _pairs2(), np.tile([0, 2], 6), classes=[0, 1]
+        ),
+        ValueError,
+        _exact("y has labels [2] that are not among the classes [0, 1]."),
+    ),
+    Case(
+        PAIRS_2D,
+        "partial_fit: other classes than the first call",
+        lambda: (
+            _pair_classifier()
+            .partial_fit(_pairs2(), _same())
+            .partial_fit(_pairs2(), _same() + 1, classes=[1, 2])
+        ),
+        ValueError,
+        _exact(
+            "classes=[1, 2] differs from the classes_ of the first call to "
+            "partial_fit, [0, 1]; pass the same classes or none."
+        ),
+    ),
+    Case(
+        PAIRS_2D,
         "odd pair width",
         lambda: _pair_classifier().fit(_pairs2()[:, :7], _same()),
         ValueError,

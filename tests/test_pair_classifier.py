@@ -252,3 +252,54 @@ def test_koch_head_scales_normalized_differences(pairs, normalize, scale):
     e1, e2 = torch.zeros(1, 8), torch.full((1, 8), 0.5)
     expected = head.linear(torch.full((1, 8), 0.5 * scale)).squeeze(1)
     torch.testing.assert_close(head(e1, e2), expected)
+
+
+def test_partial_fit_learns_from_chunks_of_pairs(pairs):
+    P, same = pairs
+    clf = PairClassifier(embedding_dim=8, random_state=0)
+    for _ in range(6):
+        for chunk in np.array_split(np.arange(len(P)), 4):
+            clf.partial_fit(P[chunk], same[chunk])
+    assert len(clf.history_) == 24
+    assert clf.score(P, same) > 0.95
+    np.testing.assert_array_equal(clf.classes_, [0, 1])
+    # The same calls give the same model.
+    again = PairClassifier(embedding_dim=8, random_state=0)
+    for _ in range(6):
+        for chunk in np.array_split(np.arange(len(P)), 4):
+            again.partial_fit(P[chunk], same[chunk])
+    np.testing.assert_array_equal(again.predict_proba(P), clf.predict_proba(P))
+
+
+def test_partial_fit_calibration_and_threshold(pairs):
+    P, same = pairs
+    clf = PairClassifier(**FAST).fit(P, same)
+    assert clf.net_.optimizer_.param_groups[0]["lr"] == pytest.approx(0.0)
+    clf.set_threshold(0.7)
+    before, calibrator = clf.decision_function(P), clf.calibrator_
+    # after fit, partial_fit trains at the constant lr and recalibrates
+    clf.partial_fit(P, same, classes=[1, 0])
+    assert clf.net_.optimizer_.param_groups[0]["lr"] == clf.lr
+    assert not np.allclose(clf.decision_function(P), before)
+    assert clf.calibrator_ is not calibrator
+    assert clf.threshold_ == 0.7
+    proba = clf.predict_proba(P)[:, 1]
+    np.testing.assert_array_equal(clf.predict(P), (proba > 0.7).astype(int))
+    # pairs of one label train, but keep the calibration
+    calibrator = clf.calibrator_
+    clf.partial_fit(P[same == 1], same[same == 1])
+    assert clf.calibrator_ is calibrator
+    assert len(clf.history_) == FAST["max_epochs"] + 2
+    with pytest.raises(ValueError, match="X holds pairs of samples of shape"):
+        clf.partial_fit(P[:, :, :1], same)
+
+
+def test_partial_fit_classes_for_string_labels(pairs):
+    P, same = pairs
+    labels = np.where(same == 1, "same", "different")
+    clf = PairClassifier(**FAST).partial_fit(P, labels, classes=["same", "different"])
+    np.testing.assert_array_equal(clf.classes_, ["different", "same"])
+    assert clf.pos_label_ == "same"
+    # a chunk of "different" pairs only, after the first call
+    clf.partial_fit(P[same == 0], labels[same == 0])
+    assert set(clf.predict(P)) <= {"same", "different"}
