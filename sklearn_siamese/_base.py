@@ -27,7 +27,13 @@ from torch.optim.lr_scheduler import CosineAnnealingLR
 
 from ._checks import sum_is_finite
 from ._compat import Count, HasMethods, Interval, StrOptions
-from ._net import AcceleratedSiameseNet, SiameseNet, StratifiedHoldout, TensorData
+from ._net import (
+    AcceleratedSiameseNet,
+    SiameseNet,
+    StratifiedHoldout,
+    TensorData,
+    _Sequential,
+)
 from .modules import MLP, ConvNet, KochNet
 
 BRANCHES = {"mlp": MLP, "conv": ConvNet, "koch": KochNet}
@@ -445,21 +451,23 @@ class SiameseMixin:
         """The skorch ``History`` of the training loop: one row per epoch."""
         return self.net_.history
 
-    def _forward(self, data):
-        """The module's outputs on ``data``, on the CPU, in evaluation mode.
+    def _forward(self, data, **fit_params):
+        """The module's outputs on ``data`` (called with ``fit_params``), on
+        the CPU, in evaluation mode.
 
-        ``net_.forward`` with less per-batch work: the batches of the net's
-        iterator go through its ``infer`` in inference mode (which also
-        skips the view and version tracking that ``no_grad`` keeps; the
+        ``net_.forward`` with less per-batch work: batches sized for
+        inference go through the net's ``infer`` in inference mode (which
+        also skips the view and version tracking that ``no_grad`` keeps; the
         outputs only ever become NumPy arrays).
         """
         net = self.net_
         net.check_is_fitted()
         net._ensure_mode(False)
+        batches = _Sequential(
+            data, net._inference_batch_size(data, **fit_params), net.data_device
+        )
         with torch.inference_mode():
-            outputs = [
-                to_device(net.infer(X), "cpu") for X, _ in net.get_iterator(data)
-            ]
+            outputs = [to_device(net.infer(X, **fit_params), "cpu") for X, _ in batches]
         if outputs and isinstance(outputs[0], tuple):
             return tuple(torch.cat(parts) for parts in zip(*outputs))
         return torch.cat(outputs)

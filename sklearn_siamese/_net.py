@@ -285,9 +285,9 @@ _ACTIVATION_BUDGET = {"cpu": 2**21, "cuda": 2**24}
 _INFERENCE_ROWS = (16, 16384)
 
 
-def _widest_activation(net, X):
+def _widest_activation(net, X, **fit_params):
     """The largest number of values per row that any layer outputs (or
-    takes in) when the module runs on the rows ``X``."""
+    takes in) when the module runs on the rows ``X`` (with ``fit_params``)."""
     n_rows = len(X[0] if isinstance(X, tuple) else X)
     sizes = [sum(x.numel() for x in X) if isinstance(X, tuple) else X.numel()]
 
@@ -299,7 +299,7 @@ def _widest_activation(net, X):
     try:
         net._ensure_mode(False)
         with torch.inference_mode():
-            net.infer(_to_device(X, net.data_device))
+            net.infer(_to_device(X, net.data_device), **fit_params)
     finally:
         for hook in hooks:
             hook.remove()
@@ -509,13 +509,15 @@ class SiameseNet(NeuralNet):
             )
         return _Epoch(dataset, self.batch_plan, seed=self.seed, device=device)
 
-    def _inference_batch_size(self, dataset):
+    def _inference_batch_size(self, dataset, **fit_params):
+        """Rows per inference batch; ``"auto"`` probes the module on two rows
+        of ``dataset`` (called with ``fit_params``) the first time."""
         if self.predict_batch_size != "auto":
             return self.predict_batch_size
         if getattr(self, "inference_batch_size_", None) is None:
             if len(dataset) == 0:
                 return _INFERENCE_ROWS[1]
-            widest = _widest_activation(self, dataset.take(slice(0, 2)))
+            widest = _widest_activation(self, dataset.take(slice(0, 2)), **fit_params)
             device_type = torch.device(self.data_device or "cpu").type
             budget = _ACTIVATION_BUDGET.get(device_type, _ACTIVATION_BUDGET["cpu"])
             rows = 2 ** int(np.log2(max(1, budget // max(1, widest))))

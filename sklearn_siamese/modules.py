@@ -335,7 +335,8 @@ def _concat(xs):
 class SiameseNetwork(nn.Module):
     """Applies a branch to each input of a tuple, with shared weights.
 
-    Called with one tensor, it returns its embeddings; called with two or
+    Called with one tensor, it returns its embeddings (through
+    ``branch_b`` when ``second=True``); called with two or
     three tensors (a pair or a triplet), it returns a tuple of embeddings,
     or ``head(e1, e2)`` when a head is set. With a shared branch, all
     inputs go through the branch in one batch.
@@ -376,9 +377,9 @@ class SiameseNetwork(nn.Module):
         e = branch(x)
         return F.normalize(e, dim=1) if self.normalize else e
 
-    def forward(self, *xs):
+    def forward(self, *xs, second=False):
         if len(xs) == 1:
-            return self.embed(xs[0])
+            return self.embed(xs[0], second=second)
         if self.branch_b is not None:
             embeddings = (self.embed(xs[0]), self.embed(xs[1], second=True))
         elif all(x.shape == xs[0].shape for x in xs):

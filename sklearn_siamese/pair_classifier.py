@@ -20,7 +20,7 @@ from ._base import (
 )
 from ._checks import check_finite_output, check_missing_labels, validate_numeric_data
 from ._compat import Count, StrOptions, _fit_context
-from ._net import ShuffledBatches, StratifiedHoldout, TensorData, _Sequential
+from ._net import ShuffledBatches, StratifiedHoldout, TensorData
 from .distances import get_distance
 from .losses import ContrastiveLoss
 from .modules import CosineHead, ExpHead, KochHead, SiameseNetwork
@@ -685,20 +685,8 @@ class PairClassifier(ClassifierMixin, _Base):
                 f"X has samples of shape {X.shape[1:]}, but side {side!r} of the "
                 f"PairClassifier was fitted on samples of shape {shape}."
             )
-        net = self.net_
-        net._ensure_mode(False)
-        outputs = []
-        # Batches sized for the pairs (side B may not fit the probe of
-        # net.get_iterator, which runs side A's branch).
-        batches = _Sequential(
-            TensorData(as_tensor_data(X)),
-            getattr(net, "inference_batch_size_", None) or 1024,
-            net.data_device,
-        )
-        with torch.inference_mode(), net.autocast():
-            for batch, _ in batches:
-                outputs.append(net.module_.embed(batch, second=side == "b"))
-        return torch.cat(outputs).float().cpu().numpy()
+        second = side == "b"
+        return self._forward(TensorData(as_tensor_data(X)), second=second).numpy()
 
     # -- thresholds ------------------------------------------------------------
 
