@@ -380,18 +380,19 @@ class SiameseMixin:
             ).initialize()
         return int(split_seed)
 
-    def _continue_at_constant_lr(self):
-        """Further training after ``fit`` runs at the constant ``lr``: the
-        cosine schedule of ``fit`` has annealed the rate to zero."""
+    def _continue_training(self):
+        """Set up a fitted ``net_`` for ``partial_fit``: the constant rate
+        ``lr`` (the cosine schedule of ``fit`` has annealed it to zero), no
+        held-out split and no early stopping."""
         net = self.net_
-        if "lr_schedule" not in dict(net.callbacks_):
-            return
+        dropped = {"lr_schedule", "early_stopping"}
         net.callbacks = [
             cb
             for cb in net.callbacks
-            if not (isinstance(cb, tuple) and cb[0] == "lr_schedule")
+            if not (isinstance(cb, tuple) and cb[0] in dropped)
         ]
-        net.callbacks_ = [(n, cb) for n, cb in net.callbacks_ if n != "lr_schedule"]
+        net.callbacks_ = [(n, cb) for n, cb in net.callbacks_ if n not in dropped]
+        net.train_split = None
         for group in net.optimizer_.param_groups:
             group["lr"] = self.lr
 

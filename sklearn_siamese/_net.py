@@ -408,8 +408,11 @@ class _Sequential:
 class StratifiedHoldout:
     """skorch ``train_split``: hold out a stratified fraction of the rows.
 
-    Classes with a single sample stay in the training part.
+    Each class of at least ``min_count`` rows gives at least two of them;
+    smaller classes stay in the training part.
     """
+
+    min_count = 4
 
     def __init__(self, fraction, seed):
         self.fraction = fraction
@@ -424,7 +427,7 @@ class StratifiedHoldout:
         starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
         rank = np.arange(len(codes)) - np.repeat(starts, counts)
         n_valid = np.floor(counts * self.fraction + rng.random(len(counts)))
-        n_valid = np.where(counts >= 4, np.maximum(n_valid, 2), 0)
+        n_valid = np.where(counts >= self.min_count, np.maximum(n_valid, 2), 0)
         in_valid = rank < np.repeat(n_valid, counts)
         return dataset.subset(np.sort(order[~in_valid])), dataset.subset(
             np.sort(order[in_valid])

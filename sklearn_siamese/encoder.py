@@ -15,6 +15,7 @@ from ._net import (
     ClassBalancedBatches,
     RandomPairBatches,
     RandomTripletBatches,
+    StratifiedHoldout,
     TensorData,
 )
 from .augment import RandomAffine
@@ -108,9 +109,11 @@ class SiameseEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _Base):
         epochs of ``fit`` (cosine annealing, stepped every epoch);
         ``partial_fit`` always trains at the constant ``lr``.
     early_stopping : bool, default=False
-        Hold out ``validation_fraction`` of the samples (stratified), stop
-        when the validation loss has not improved for ``n_iter_no_change``
-        epochs, and keep the best weights.
+        Hold out ``validation_fraction`` of the samples of every class with
+        4 or more samples (at least 2 of each; at least 2 such classes are
+        needed), stop when the validation loss has not improved for
+        ``n_iter_no_change`` epochs, and keep the best weights. Not used by
+        ``partial_fit``.
     validation_fraction : float, default=0.1
         Held-out fraction when ``early_stopping=True``.
     n_iter_no_change : int, default=5
@@ -303,7 +306,7 @@ class SiameseEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _Base):
             return RandomTripletBatches(self.batch_size)
         return RandomPairBatches(self.batch_size)
 
-    def _initialize(self, X, epochs=None):
+    def _initialize(self, X, epochs=None, *, valid=False):
         if self.augment and X.ndim < 3:
             raise ValueError(
                 "augment=True distorts images; X must be of shape (n_samples, "
@@ -315,7 +318,7 @@ class SiameseEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _Base):
                 "with module='mlp' or a module of your own."
             )
         self.input_shape_ = tuple(X.shape[1:])
-        self._rebuild_net(None, valid=self.early_stopping, epochs=epochs)
+        self._rebuild_net(None, valid=valid, epochs=epochs)
 
     def _rebuild_net(self, device, *, valid=False, epochs=None):
         """Build and initialise ``net_`` for ``input_shape_`` (no training)."""
@@ -358,8 +361,18 @@ class SiameseEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _Base):
             The fitted encoder.
         """
         X, codes = self._check_X_y(X, y, reset=True)
+        if self.early_stopping:
+            min_count = StratifiedHoldout.min_count
+            n_held = int(np.sum(np.bincount(codes) >= min_count))
+            if n_held < 2:
+                raise ValueError(
+                    "early_stopping=True measures a validation loss on held-out "
+                    f"samples of the classes with {min_count} or more samples; "
+                    f"it needs 2 such classes and y has {n_held}. Set "
+                    "early_stopping=False, or give more samples per class."
+                )
         epochs = self._max_epochs(max(1, round(len(codes) / self.batch_size)))
-        self._initialize(X, epochs)
+        self._initialize(X, epochs, valid=self.early_stopping)
         data = TensorData(as_tensor_data(X), codes)
         self._train(data, epochs)
         self._n_features_out = self._output_size(data)
@@ -390,7 +403,7 @@ class SiameseEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _Base):
         if first:
             self._initialize(X)
         else:
-            self._continue_at_constant_lr()
+            self._continue_training()
         data = TensorData(as_tensor_data(X), codes)
         self._train(data, 1)
         self._n_features_out = self._output_size(data)

@@ -110,7 +110,8 @@ class PairClassifier(ClassifierMixin, _Base):
         ``partial_fit`` always trains at the constant ``lr``.
     early_stopping : bool, default=False
         Stop when the loss on the held-out pairs has not improved for
-        ``n_iter_no_change`` epochs, and keep the best weights.
+        ``n_iter_no_change`` epochs, and keep the best weights. Not used by
+        ``partial_fit``.
     validation_fraction : float, default=0.1
         Fraction of the pairs held out (stratified) to calibrate
         probabilities, and for early stopping.
@@ -526,7 +527,7 @@ class PairClassifier(ClassifierMixin, _Base):
         if first:
             self._rebuild_net(None)
         else:
-            self._continue_at_constant_lr()
+            self._continue_training()
         self._train(data, 1)
         if calibrate:
             self._fit_calibration(

@@ -610,6 +610,17 @@ CASES = [
         ValueError,
         _exact("X and y have inconsistent numbers of samples: 12 and 11."),
     ),
+    Case(
+        ENCODER,
+        "early_stopping with classes too small to hold out",
+        lambda: _encoder(early_stopping=True).fit(_X(), np.arange(12) % 4),
+        ValueError,
+        _exact(
+            "early_stopping=True measures a validation loss on held-out samples "
+            "of the classes with 4 or more samples; it needs 2 such classes and "
+            "y has 0. Set early_stopping=False, or give more samples per class."
+        ),
+    ),
     # -- PairClassifier, 2-D [x1 | x2] rows ------------------------------------
     Case(
         PAIRS_2D,

@@ -307,6 +307,19 @@ def test_partial_fit_after_fit_trains_at_the_constant_lr(blobs):
     assert len(enc.history_) == FAST["max_epochs"] + 1
 
 
+def test_partial_fit_has_no_held_out_split_nor_early_stopping(blobs):
+    X, y = blobs
+    # after a fit with early stopping, and as the first call
+    enc = SiameseEncoder(**{**FAST, "early_stopping": True}).fit(X, y)
+    assert "valid_loss" in enc.history_[-1]
+    enc.partial_fit(X, y)
+    fresh = SiameseEncoder(**{**FAST, "early_stopping": True}).partial_fit(X, y)
+    for model in (enc, fresh):
+        assert "valid_loss" not in model.history_[-1]
+        assert model.net_.train_split is None
+        assert "early_stopping" not in dict(model.net_.callbacks_)
+
+
 def test_early_stopping_holds_out_and_stops(digits):
     X, y = digits
     enc = SiameseEncoder(

@@ -303,3 +303,12 @@ def test_partial_fit_classes_for_string_labels(pairs):
     # a chunk of "different" pairs only, after the first call
     clf.partial_fit(P[same == 0], labels[same == 0])
     assert set(clf.predict(P)) <= {"same", "different"}
+
+
+def test_partial_fit_after_early_stopping(pairs):
+    P, same = pairs
+    clf = PairClassifier(**{**FAST, "early_stopping": True}).fit(P, same)
+    assert "valid_loss" in clf.history_[-1]
+    clf.partial_fit(P, same)
+    assert "valid_loss" not in clf.history_[-1]
+    assert "early_stopping" not in dict(clf.net_.callbacks_)
