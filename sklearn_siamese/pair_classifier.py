@@ -590,15 +590,18 @@ class PairClassifier(ClassifierMixin, _Base):
         return expit(a * scores + b)
 
     def _score_for_proba(self, p):
-        """The score at which the calibrated P(same) crosses ``p``."""
+        """The score cut above which the calibrated P(same) exceeds ``p``:
+        the highest score whose P(same) is at most ``p``."""
         if isinstance(self.calibrator_, IsotonicRegression):
+            # P(same) rises piecewise linearly through the points (xs, ys),
+            # flat beyond them and on equal ys.
             xs = self.calibrator_.X_thresholds_
             ys = self.calibrator_.y_thresholds_
             i = np.searchsorted(ys, p, side="right")
             if i == 0:
-                return xs[0] - 1.0
+                return -np.inf  # every P(same) exceeds p
             if i == len(ys):
-                return xs[-1]
+                return np.inf  # none does
             frac = (p - ys[i - 1]) / (ys[i] - ys[i - 1])
             return xs[i - 1] + frac * (xs[i] - xs[i - 1])
         a, b = self.calibrator_.coef_[0, 0], self.calibrator_.intercept_[0]
@@ -694,16 +697,22 @@ class PairClassifier(ClassifierMixin, _Base):
     def set_threshold(self, threshold):
         """Predict "same" when the calibrated P(same) exceeds ``threshold``.
 
+        Sets the cut of the similarity score that :meth:`predict` and
+        :meth:`decision_function` use: the highest score whose P(same) is
+        at most ``threshold``. With isotonic calibration, a threshold below
+        every calibrated P(same) predicts every pair "same", one at or above
+        them all predicts none (the cut is then infinite).
+
         Parameters
         ----------
-        threshold : float in (0, 1)
+        threshold : float in [0, 1]
 
         Returns
         -------
         self : PairClassifier
         """
-        if not 0 < threshold < 1:
-            raise ValueError(f"threshold must be in (0, 1); got {threshold!r}.")
+        if not 0 <= threshold <= 1:
+            raise ValueError(f"threshold must be in [0, 1]; got {threshold!r}.")
         self.threshold_ = float(threshold)
         self._score_threshold = float(self._score_for_proba(self.threshold_))
         return self
@@ -713,7 +722,13 @@ class PairClassifier(ClassifierMixin, _Base):
     ):
         """Choose ``threshold_`` on labelled pairs.
 
-        The strategies of metric-learn's ``calibrate_threshold``.
+        The strategies of metric-learn's ``calibrate_threshold``. The best
+        cut of the similarity score becomes the cut of :meth:`predict`, and
+        ``threshold_`` is P(same) at that cut. With isotonic calibration,
+        whose P(same) is flat in steps, pairs on the cut's step fall on
+        either side of it, so "P(same) > ``threshold_``" describes
+        ``predict`` only approximately; ``set_threshold(threshold_)`` and
+        ``partial_fit`` move the cut to the upper end of that step.
 
         Parameters
         ----------

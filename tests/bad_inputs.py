@@ -953,7 +953,7 @@ CASES = [
         "threshold outside (0, 1)",
         lambda: _fitted_pairs3().set_threshold(1.5),
         ValueError,
-        _exact("threshold must be in (0, 1); got 1.5."),
+        _exact("threshold must be in [0, 1]; got 1.5."),
     ),
     # -- PairSampler -------------------------------------------------------------
     Case(

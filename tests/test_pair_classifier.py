@@ -115,7 +115,7 @@ def test_thresholds(fitted, pairs):
         ValueError, match=r"strategy='max_tpr' needs min_rate in \[0, 1\]"
     ):
         clf.calibrate_threshold(P, same, strategy="max_tpr")
-    with pytest.raises(ValueError, match=r"threshold must be in \(0, 1\); got 1.5"):
+    with pytest.raises(ValueError, match=r"threshold must be in \[0, 1\]; got 1.5"):
         clf.set_threshold(1.5)
 
 
@@ -125,6 +125,23 @@ def test_isotonic_calibration(pairs):
     proba = clf.predict_proba(P)[:, 1]
     assert brier_score_loss(same, proba) < 0.05
     np.testing.assert_array_equal(clf.predict(P), (proba > 0.5).astype(int))
+    # P(same) is flat in steps and beyond the calibration scores: the cut of
+    # set_threshold follows the rule exactly, at the ends too, also for a
+    # barely trained model (P(same) = 0.5 for every pair).
+    barely = PairClassifier(**{**FAST, "max_epochs": 1, "lr": 1e-5})
+    barely.set_params(calibration="isotonic").fit(P, same)
+    for model in (clf, barely):
+        p = model.predict_proba(P)[:, 1]
+        for t in [0.0, 0.01, 0.2, 0.5, 0.8, 0.99, 1.0, *np.unique(p)]:
+            model.set_threshold(t)
+            np.testing.assert_array_equal(model.predict(P), (p > t).astype(int))
+    # an extreme calibrated threshold (P(same) = 1 here) carries over to
+    # partial_fit
+    clf.calibrate_threshold(P, same, strategy="max_tnr", min_rate=0.0)
+    assert clf.threshold_ in (0.0, 1.0)
+    clf.partial_fit(P, same)
+    proba = clf.predict_proba(P)[:, 1]
+    np.testing.assert_array_equal(clf.predict(P), (proba > clf.threshold_).astype(int))
 
 
 def test_embed_single_samples(fitted, blobs):
