@@ -66,11 +66,21 @@ def _check_labels(X, y, x_name="X", y_name="y"):
     return y
 
 
+def _final_estimator(estimator):
+    """The model that scores: the last step of a Pipeline, the best
+    estimator of a fitted search, at any depth."""
+    while True:
+        if hasattr(estimator, "steps"):
+            estimator = estimator.steps[-1][1]
+        elif hasattr(estimator, "best_estimator_"):
+            estimator = estimator.best_estimator_
+        else:
+            return estimator
+
+
 def _estimator_metric(estimator):
     """The sklearn metric name of an encoder's ``distance`` (default L2)."""
-    distance = getattr(estimator, "distance", None)
-    if distance is None and hasattr(estimator, "steps"):  # a Pipeline
-        distance = getattr(estimator.steps[-1][1], "distance", None)
+    distance = getattr(_final_estimator(estimator), "distance", None)
     if distance is None:
         return "euclidean"
     return get_distance(distance).metric
@@ -108,13 +118,14 @@ def _embed(estimator, X, n_samples):
 def _similarity_sign(estimator, pos_label=None):
     """+1 if the estimator's ``decision_function`` grows towards ``pos_label``.
 
-    ``pos_label=None`` is the estimator's ``pos_label_`` if it has one, else
+    ``pos_label=None`` is the ``pos_label_`` of the estimator (of the last
+    step of a Pipeline, of the best estimator of a search) if it has one, else
     ``classes_[1]``: scikit-learn's decision functions grow towards
     ``classes_[1]``.
     """
     classes = getattr(estimator, "classes_", None)
     if pos_label is None:
-        pos_label = getattr(estimator, "pos_label_", None)
+        pos_label = getattr(_final_estimator(estimator), "pos_label_", None)
     if classes is None or len(classes) != 2 or pos_label is None:
         return 1.0
     classes = np.asarray(classes).tolist()
@@ -727,7 +738,7 @@ def pair_roc_auc(estimator, X_pairs, y_pairs, *, pos_label=None):
         )
     check_is_fitted(estimator)
     if pos_label is None:
-        pos_label = getattr(estimator, "pos_label_", labels[1])
+        pos_label = getattr(_final_estimator(estimator), "pos_label_", labels[1])
     if pos_label not in labels:
         raise ValueError(
             f"pos_label={pos_label!r} is not one of the labels in y_pairs: {labels}."

@@ -274,6 +274,11 @@ def test_one_shot_pair_classifier_follows_pos_label():
         plain, X, y, **kwargs
     )
     assert one_shot_accuracy(plain, X, y, **kwargs) > 0.5
+    # also at the end of a Pipeline, which has no pos_label_ of its own
+    piped = make_pipeline(FunctionTransformer(), flipped)
+    assert one_shot_accuracy(piped, X, y, **kwargs) == one_shot_accuracy(
+        plain, X, y, **kwargs
+    )
 
 
 def test_one_shot_pair_layout_follows_n_features_in():
@@ -569,6 +574,8 @@ def test_pair_roc_auc_of_a_pair_classifier():
     # "same" is classes_[0]: decision values grow towards "different"
     flipped = FakePairClassifier(-table, classes=[0, 1], pos_label=0)
     assert pair_roc_auc(flipped, X_pairs, 1 - same) == pytest.approx(expected)
+    piped = make_pipeline(FunctionTransformer(), flipped)
+    assert pair_roc_auc(piped, X_pairs, 1 - same) == pytest.approx(expected)
     # an explicit pos_label: the estimator's decisions grow towards
     # classes_[1], so with "same" = 0 they are turned round; an estimator
     # without classes_ is taken to grow towards "same"
