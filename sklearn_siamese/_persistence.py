@@ -106,12 +106,14 @@ def save(estimator, path, metadata=None):
     if isinstance(params.get("random_state"), np.random.RandomState):
         params["random_state"] = None  # only matters for refitting
     params["accelerator"] = None  # a training setup, not part of the model
-    params = {name: _encode(value, name) for name, value in params.items()}
     if params.get("callbacks"):
         raise ValueError(
             "callbacks cannot be stored in the safe format; set callbacks=None "
             "before saving, or save with pickle or joblib."
         )
+    if isinstance(params.get("device"), torch.device):
+        params["device"] = str(params["device"])
+    params = {name: _encode(value, name) for name, value in params.items()}
     fitted = {
         name: _encode(value, name)
         for name, value in vars(estimator).items()

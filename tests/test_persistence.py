@@ -6,6 +6,7 @@ import joblib
 import numpy as np
 import pytest
 import torch
+from skorch.callbacks import EpochTimer
 
 from sklearn_siamese import PairClassifier, PairSampler, SiameseEncoder, load
 
@@ -59,6 +60,12 @@ def test_pair_classifier_round_trip(tmp_path, blobs, calibration, head):
     np.testing.assert_array_equal(loaded.predict(P), clf.predict(P))
     assert loaded.threshold_ == clf.threshold_
     assert list(loaded.classes_) == ["different", "same"]
+    # the extreme threshold "never same" has an infinite score cut
+    clf.set_threshold(1.0)
+    clf.save(tmp_path / "never.pt")
+    loaded = load(tmp_path / "never.pt")
+    np.testing.assert_array_equal(loaded.decision_function(P), clf.decision_function(P))
+    assert list(loaded.predict(P)) == list(clf.predict(P))
 
 
 def test_load_rejects_pickles_and_random_bytes(tmp_path, blobs):
@@ -94,6 +101,20 @@ def test_save_refuses_what_it_cannot_store_safely(tmp_path, blobs):
     encoder = SiameseEncoder(Branch, **FAST).fit(X, y)
     with pytest.raises(ValueError, match="cannot be stored in the safe format"):
         encoder.save(tmp_path / "m.pt")
+    encoder = SiameseEncoder(callbacks=[EpochTimer()], **FAST).fit(X, y)
+    with pytest.raises(
+        ValueError, match="^callbacks cannot be stored in the safe format; set"
+    ):
+        encoder.save(tmp_path / "m.pt")
+
+
+def test_device_given_as_torch_device_is_saved(tmp_path, blobs):
+    X, y = blobs
+    encoder = SiameseEncoder(device=torch.device("cpu"), **FAST).fit(X, y)
+    encoder.save(tmp_path / "m.pt")
+    loaded = load(tmp_path / "m.pt")
+    assert loaded.device == "cpu"
+    np.testing.assert_array_equal(loaded.transform(X), encoder.transform(X))
 
 
 def test_pickle_and_joblib_round_trips(tmp_path, blobs):
