@@ -485,6 +485,7 @@ class SiameseNet(NeuralNet):
     def initialize_module(self):
         self.batch_rng_ = np.random.default_rng(self.seed)
         self.inference_batch_size_ = None
+        self.inference_batch_sizes_ = {}
         return super().initialize_module()
 
     @property
@@ -513,19 +514,29 @@ class SiameseNet(NeuralNet):
         return _Epoch(dataset, self.batch_plan, seed=self.seed, device=device)
 
     def _inference_batch_size(self, dataset, **fit_params):
-        """Rows per inference batch; ``"auto"`` probes the module on two rows
-        of ``dataset`` (called with ``fit_params``) the first time."""
+        """Rows per inference batch. ``"auto"`` probes the module on two rows
+        of ``dataset`` the first time it sees rows of their shape with these
+        ``fit_params`` (the two sides of a pseudo-siamese network differ)
+        and keeps the size in ``inference_batch_sizes_``; the size last used
+        is ``inference_batch_size_``."""
         if self.predict_batch_size != "auto":
             return self.predict_batch_size
-        if getattr(self, "inference_batch_size_", None) is None:
-            if len(dataset) == 0:
-                return _INFERENCE_ROWS[1]
-            widest = _widest_activation(self, dataset.take(slice(0, 2)), **fit_params)
+        if len(dataset) == 0:
+            return _INFERENCE_ROWS[1]
+        rows = dataset.take(slice(0, 2))
+        shapes = tuple(
+            x.shape[1:] for x in (rows if isinstance(rows, tuple) else (rows,))
+        )
+        key = (shapes, tuple(sorted(fit_params.items())))
+        sizes = self.inference_batch_sizes_
+        if key not in sizes:
+            widest = _widest_activation(self, rows, **fit_params)
             device_type = torch.device(self.data_device or "cpu").type
             budget = _ACTIVATION_BUDGET.get(device_type, _ACTIVATION_BUDGET["cpu"])
-            rows = 2 ** int(np.log2(max(1, budget // max(1, widest))))
-            self.inference_batch_size_ = int(np.clip(rows, *_INFERENCE_ROWS))
-        return self.inference_batch_size_
+            n = 2 ** int(np.log2(max(1, budget // max(1, widest))))
+            sizes[key] = int(np.clip(n, *_INFERENCE_ROWS))
+        self.inference_batch_size_ = sizes[key]
+        return sizes[key]
 
     # train_step_single and evaluation_step are skorch's, except that they
     # switch the modules to training or evaluation mode only when they are

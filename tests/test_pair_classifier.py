@@ -329,3 +329,21 @@ def test_partial_fit_after_early_stopping(pairs):
     clf.partial_fit(P, same)
     assert "valid_loss" not in clf.history_[-1]
     assert "early_stopping" not in dict(clf.net_.callbacks_)
+
+
+def test_inference_batches_sized_for_each_side():
+    # Side A is narrow, side B wide: each gets its own inference batch size,
+    # whichever is embedded first.
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(64, 2 + 4000)).astype(np.float32)
+    same = np.arange(64) % 2
+    clf = PairClassifier(shared=False, n_features_a=2, max_epochs=1, random_state=0)
+    clf.fit(X, same)
+    net = clf.net_
+    clf.embed(X[:, :2])
+    assert net.inference_batch_size_ == 2**21 // 256  # the hidden layer
+    clf.embed(X[:, 2:], side="b")
+    assert net.inference_batch_size_ == 2**21 // 4096  # the input: 4000 wide
+    clf.predict(X)
+    assert net.inference_batch_size_ == 2**21 // 4096
+    assert len(net.inference_batch_sizes_) == 3
