@@ -265,7 +265,10 @@ class RandomTripletBatches:
 class ShuffledBatches:
     """Rows in a random order, ``batch_size`` per batch, with their targets.
 
-    For data that already are pairs (``PairClassifier``).
+    For data that already are pairs (``PairClassifier``). A last batch of a
+    single row joins the batch before it: the branch of each side of a
+    pseudo-siamese network would see one sample, which batch normalisation
+    cannot train on.
     """
 
     def __init__(self, batch_size):
@@ -273,8 +276,11 @@ class ShuffledBatches:
 
     def __call__(self, y, rng):
         order = rng.permutation(len(y))
-        for start in range(0, len(y), self.batch_size):
-            batch = order[start : start + self.batch_size]
+        starts = list(range(0, len(y), self.batch_size))
+        if len(starts) > 1 and len(y) - starts[-1] == 1:
+            starts.pop()
+        for start, stop in zip(starts, [*starts[1:], len(y)]):
+            batch = order[start:stop]
             yield batch, y[batch]
 
 

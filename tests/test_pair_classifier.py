@@ -347,3 +347,17 @@ def test_inference_batches_sized_for_each_side():
     clf.predict(X)
     assert net.inference_batch_size_ == 2**21 // 4096
     assert len(net.inference_batch_sizes_) == 3
+
+
+def test_pseudo_siamese_batch_norm_with_a_last_batch_of_one_pair(pairs):
+    P, same = pairs
+    n = 2 * 16 + 1  # two batches of 16 pairs and one of a single pair
+    clf = PairClassifier(
+        shared=False,
+        batch_size=16,
+        module__batch_norm=True,
+        embedding_dim=8,
+        random_state=0,
+    )
+    clf.partial_fit(P[:n], same[:n])
+    assert clf.history_[-1, "train_batch_count"] == 2

@@ -194,3 +194,22 @@ def test_pair_sampler_layouts_agree(labels, n_pairs, seed):
     assert_array_equal(X_sparse.toarray(), X2)
     assert_array_equal(y2, y3)
     assert_array_equal(y_sparse, y3)
+
+
+@FAST
+@given(n_rows=st.integers(1, 60), batch_size=st.integers(2, 20), seed=seeds)
+def test_shuffled_batches_cover_every_row_once(n_rows, batch_size, seed):
+    from sklearn_siamese._net import ShuffledBatches
+
+    y = np.arange(n_rows) % 2
+    batches = list(ShuffledBatches(batch_size)(y, np.random.default_rng(seed)))
+    rows = np.concatenate([index for index, _ in batches])
+    assert_array_equal(np.sort(rows), np.arange(n_rows))
+    for index, target in batches:
+        assert_array_equal(target, y[index])
+    # full batches, then the rest; a lone last row joins the batch before
+    full, rest = divmod(n_rows, batch_size)
+    expected = [batch_size] * full + ([rest] if rest else [])
+    if rest == 1 and full:
+        expected = [batch_size] * (full - 1) + [batch_size + 1]
+    assert [len(index) for index, _ in batches] == expected
