@@ -19,6 +19,18 @@ _NOT_NUMERIC = re.compile(
 )
 
 
+def input_shape(X):
+    """The shape of ``X``, also of nested lists; ``()`` when it has none
+    (ragged lists, scalars), for checks that run before validation."""
+    shape = getattr(X, "shape", None)
+    if shape is None:
+        try:
+            shape = np.shape(X)
+        except ValueError:
+            shape = ()
+    return tuple(shape)
+
+
 def validate_numeric_data(estimator, X, *args, **kwargs):
     """``validate_data``, with a clear error for ``X`` that is not numeric."""
     try:

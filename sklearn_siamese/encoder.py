@@ -9,7 +9,12 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 
 from ._base import SHARED_CONSTRAINTS, _Base, as_tensor_data, assert_finite
-from ._checks import check_finite_output, check_missing_labels, validate_numeric_data
+from ._checks import (
+    check_finite_output,
+    check_missing_labels,
+    input_shape,
+    validate_numeric_data,
+)
 from ._compat import Count, StrOptions, _fit_context
 from ._net import (
     ClassBalancedBatches,
@@ -288,10 +293,10 @@ class SiameseEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _Base):
     def _check_sample_shape(self, X):
         # Run before validate_data, whose "X has k features" would misreport
         # a wrong image size; 2-D input keeps scikit-learn's own message.
-        shape = tuple(getattr(X, "shape", ())[1:])
+        shape = input_shape(X)[1:]
         if len(shape) + len(self.input_shape_) > 2 and shape != self.input_shape_:
             raise ValueError(
-                f"X has samples of shape {X.shape[1:]}, but "
+                f"X has samples of shape {shape}, but "
                 f"{type(self).__name__} was fitted on samples of shape "
                 f"{self.input_shape_}."
             )

@@ -18,7 +18,12 @@ from ._base import (
     as_tensor_data,
     assert_finite,
 )
-from ._checks import check_finite_output, check_missing_labels, validate_numeric_data
+from ._checks import (
+    check_finite_output,
+    check_missing_labels,
+    input_shape,
+    validate_numeric_data,
+)
 from ._compat import Count, StrOptions, _fit_context
 from ._net import ShuffledBatches, StratifiedHoldout, TensorData
 from .distances import get_distance
@@ -81,7 +86,8 @@ class PairClassifier(ClassifierMixin, _Base):
         splits the columns in half.
     module_b : same kinds as ``module``, default=None
         Branch of side B when ``shared=False``; ``None`` uses ``module``.
-        Its own parameters are passed as ``module_b__*``.
+        Its own parameters are passed as ``module_b__*`` (``module__*``
+        parameters go to side A only).
     calibration : {"sigmoid", "isotonic"}, default="sigmoid"
         How scores become probabilities on the held-out pairs: Platt's
         sigmoid or isotonic regression.
@@ -315,7 +321,7 @@ class PairClassifier(ClassifierMixin, _Base):
     def _check_pair_shape(self, X):
         # Run before validate_data, whose "X has k features" would misreport
         # a change of layout (k is 2 for pairs stacked on the second axis).
-        shape = tuple(getattr(X, "shape", ()))
+        shape = input_shape(X)
         if len(shape) < 2:
             return
         if len(shape) > 2 and shape[1] != 2:
@@ -538,9 +544,16 @@ class PairClassifier(ClassifierMixin, _Base):
 
     def _labelled_pairs(self, X, y, *, reset, classes=None):
         """Validated pairs with their 0/1 "same" targets as ``y``."""
-        if reset and self.module_b is not None and self.shared:
+        if reset and self.shared and self.module_b is not None:
             raise ValueError(
                 "module_b gives side B its own branch; it needs shared=False."
+            )
+        if reset and self.shared and self._params_for("module_b"):
+            names = sorted(f"module_b__{k}" for k in self._params_for("module_b"))
+            raise ValueError(
+                f"{', '.join(names)} configure side B's own branch, which only "
+                "a pseudo-siamese network has; set shared=False, or use "
+                "module__* parameters for the shared branch."
             )
         data = self._split_pairs(X, reset=reset)
         same = self._encode_y(y, classes=classes, reset=reset)
@@ -690,7 +703,10 @@ class PairClassifier(ClassifierMixin, _Base):
                 f"PairClassifier was fitted on samples of shape {shape}."
             )
         second = side == "b"
-        return self._forward(TensorData(as_tensor_data(X)), second=second).numpy()
+        embeddings = self._forward(TensorData(as_tensor_data(X)), second=second)
+        embeddings = embeddings.numpy()
+        check_finite_output(embeddings, self, fitting=False)
+        return embeddings
 
     # -- thresholds ------------------------------------------------------------
 

@@ -621,6 +621,16 @@ CASES = [
             "y has 0. Set early_stopping=False, or give more samples per class."
         ),
     ),
+    Case(
+        ENCODER,
+        "transform: images as nested lists of the wrong size",
+        lambda: _fitted_image_encoder().transform(_images()[:, :6, :6].tolist()),
+        ValueError,
+        _exact(
+            "X has samples of shape (6, 6), but SiameseEncoder was fitted on "
+            "samples of shape (8, 8)."
+        ),
+    ),
     # -- PairClassifier, 2-D [x1 | x2] rows ------------------------------------
     Case(
         PAIRS_2D,
@@ -736,6 +746,29 @@ CASES = [
         _exact(
             "classes=[1, 2] differs from the classes_ of the first call to "
             "partial_fit, [0, 1]; pass the same classes or none."
+        ),
+    ),
+    Case(
+        PAIRS_2D,
+        "module_b__* parameters with a shared branch",
+        lambda: _pair_classifier(module_b__hidden_layer_sizes=(8,)).fit(
+            _pairs2(), _same()
+        ),
+        ValueError,
+        _exact(
+            "module_b__hidden_layer_sizes configure side B's own branch, which "
+            "only a pseudo-siamese network has; set shared=False, or use "
+            "module__* parameters for the shared branch."
+        ),
+    ),
+    Case(
+        PAIRS_3D,
+        "predict: pairs as nested lists of the wrong sample shape",
+        lambda: _fitted_pairs3().predict(_pairs3()[:, :, :3].tolist()),
+        ValueError,
+        _exact(
+            "X holds pairs of samples of shape (3,), but PairClassifier was "
+            "fitted on samples of shape (4,)."
         ),
     ),
     Case(
