@@ -25,8 +25,8 @@ def input_shape(X):
     shape = getattr(X, "shape", None)
     if shape is None:
         try:
-            shape = np.shape(X)
-        except ValueError:
+            shape = np.asarray(X).shape
+        except (TypeError, ValueError):
             shape = ()
     return tuple(shape)
 
