@@ -22,8 +22,11 @@ is better for all of them.
 
 import numpy as np
 import scipy.sparse as sp
+from sklearn.frozen import FrozenEstimator
 from sklearn.metrics import roc_auc_score
+from sklearn.model_selection import FixedThresholdClassifier, TunedThresholdClassifierCV
 from sklearn.neighbors import NearestNeighbors
+from sklearn.pipeline import Pipeline
 from sklearn.utils import check_array, check_random_state, column_or_1d
 from sklearn.utils.validation import check_is_fitted
 
@@ -68,12 +71,19 @@ def _check_labels(X, y, x_name="X", y_name="y"):
 
 def _final_estimator(estimator):
     """The model that scores: the last step of a Pipeline, the best
-    estimator of a fitted search, at any depth."""
+    estimator of a fitted search, the classifier inside a threshold tuner
+    or a frozen estimator, at any depth."""
     while True:
-        if hasattr(estimator, "steps"):
+        if isinstance(estimator, Pipeline):
             estimator = estimator.steps[-1][1]
-        elif hasattr(estimator, "best_estimator_"):
+        elif hasattr(estimator, "best_estimator_"):  # a fitted search
             estimator = estimator.best_estimator_
+        elif isinstance(
+            estimator, (TunedThresholdClassifierCV, FixedThresholdClassifier)
+        ) and hasattr(estimator, "estimator_"):
+            estimator = estimator.estimator_
+        elif isinstance(estimator, FrozenEstimator):
+            estimator = estimator.estimator
         else:
             return estimator
 

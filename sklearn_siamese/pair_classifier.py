@@ -636,8 +636,20 @@ class PairClassifier(ClassifierMixin, _Base):
             Positive values predict ``classes_[1]``. With the default
             ``pos_label``, higher means more similar.
         """
-        scores = self._pair_scores(X) - self._score_threshold
+        scores = self._decision(self._pair_scores(X))
         return scores if self._pos_index == 1 else -scores
+
+    def _decision(self, scores):
+        """Scores shifted by the cut: positive for "same"."""
+        cut = self._score_threshold
+        if np.isfinite(cut):
+            return scores - cut
+        # An isotonic P(same) that never exceeds the threshold (or always
+        # does): all negative (positive), still in the order of the scores.
+        low, high = self.calibrator_.X_thresholds_[[0, -1]]
+        if cut > 0:
+            return -np.logaddexp(0.0, high - scores)
+        return np.logaddexp(0.0, scores - low)
 
     def predict_proba(self, X):
         """Calibrated probabilities of the two labels.
@@ -717,7 +729,8 @@ class PairClassifier(ClassifierMixin, _Base):
         :meth:`decision_function` use: the highest score whose P(same) is
         at most ``threshold``. With isotonic calibration, a threshold below
         every calibrated P(same) predicts every pair "same", one at or above
-        them all predicts none (the cut is then infinite).
+        them all predicts none; ``decision_function`` then keeps the order
+        of the scores, all positive (or all negative).
 
         Parameters
         ----------
@@ -738,13 +751,13 @@ class PairClassifier(ClassifierMixin, _Base):
     ):
         """Choose ``threshold_`` on labelled pairs.
 
-        The strategies of metric-learn's ``calibrate_threshold``. The best
-        cut of the similarity score becomes the cut of :meth:`predict`, and
-        ``threshold_`` is P(same) at that cut. With isotonic calibration,
-        whose P(same) is flat in steps, pairs on the cut's step fall on
-        either side of it, so "P(same) > ``threshold_``" describes
-        ``predict`` only approximately; ``set_threshold(threshold_)`` and
-        ``partial_fit`` move the cut to the upper end of that step.
+        The strategies of metric-learn's ``calibrate_threshold``: the best
+        split of the pairs, ranked by P(same), into "same" and "different",
+        among the splits that a threshold on P(same) can make (isotonic
+        calibration is flat in steps: pairs of equal P(same) stay on one
+        side). ``threshold_`` is set halfway between the P(same) on either
+        side of the split, as :meth:`set_threshold` would, so that
+        ``partial_fit`` keeps the same rule.
 
         Parameters
         ----------
@@ -779,22 +792,15 @@ class PairClassifier(ClassifierMixin, _Base):
                 f"strategy={strategy!r} needs min_rate in [0, 1]; got {min_rate!r}."
             )
         scores = self._pair_scores(X)
-        y = np.asarray(y)
-        if len(y) != len(scores):
+        same = self._encode_y(y, reset=False).astype(bool)
+        if len(same) != len(scores):
             raise ValueError(
                 f"X and y have inconsistent numbers of pairs: {len(scores)} and "
-                f"{len(y)}."
+                f"{len(same)}."
             )
-        unknown = set(np.unique(y).tolist()) - set(self.classes_.tolist())
-        if unknown:
-            raise ValueError(
-                f"y has labels {sorted(unknown, key=str)} not seen in fit; "
-                f"classes_ are {self.classes_.tolist()}."
-            )
-        same = y == self.pos_label_
         order = np.argsort(-scores, kind="stable")
-        s, t = scores[order], same[order]
-        # Cut k: the k highest scores are predicted "same".
+        p, t = self._proba_same(scores[order]), same[order]
+        # Cut k: the k pairs of highest P(same) are predicted "same".
         tp = np.concatenate([[0], np.cumsum(t)])
         fp = np.concatenate([[0], np.cumsum(~t)])
         n_pos, n_neg = tp[-1], fp[-1]
@@ -803,7 +809,7 @@ class PairClassifier(ClassifierMixin, _Base):
             tpr = tp / max(n_pos, 1)
             tnr = tn / max(n_neg, 1)
             if strategy == "accuracy":
-                objective = (tp + tn) / len(s)
+                objective = (tp + tn) / len(t)
             elif strategy == "f_beta":
                 b2 = beta**2
                 objective = np.nan_to_num(
@@ -813,19 +819,15 @@ class PairClassifier(ClassifierMixin, _Base):
                 objective = np.where(tnr >= min_rate, tpr, -1.0)
             else:
                 objective = np.where(tpr >= min_rate, tnr, -1.0)
-        # Only cut between distinct scores.
-        valid = np.concatenate([[True], s[:-1] > s[1:], [True]])
-        objective = np.where(valid, objective, -np.inf)
-        k = int(np.argmax(objective))
-        if k == 0:
-            cut = s[0] + 1.0
-        elif k == len(s):
-            cut = s[-1] - 1.0
-        else:
-            cut = (s[k - 1] + s[k]) / 2
-        self._score_threshold = float(cut)
-        self.threshold_ = float(np.clip(self._proba_same(np.array([cut]))[0], 0, 1))
-        return self
+        # Only the cuts that a threshold on P(same) makes: between pairs of
+        # different P(same) (isotonic calibration is flat in steps), and
+        # "all same" only when every P(same) exceeds 0. The threshold lies
+        # halfway between the P(same) on either side of the cut.
+        valid = np.concatenate([[True], p[:-1] > p[1:], [p[-1] > 0]])
+        k = int(np.argmax(np.where(valid, objective, -np.inf)))
+        above = p[k - 1] if k > 0 else 1.0
+        below = p[k] if k < len(p) else 0.0
+        return self.set_threshold(float((above + below) / 2))
 
     def __sklearn_is_fitted__(self):
         # Fitted once calibrated: the last step of fit and partial_fit.

@@ -6,8 +6,9 @@ import scipy.sparse as sp
 from scipy.spatial.distance import cdist
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import NotFittedError
+from sklearn.frozen import FrozenEstimator
 from sklearn.metrics import roc_auc_score
-from sklearn.model_selection import GridSearchCV
+from sklearn.model_selection import FixedThresholdClassifier, GridSearchCV
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer
 
@@ -274,11 +275,19 @@ def test_one_shot_pair_classifier_follows_pos_label():
         plain, X, y, **kwargs
     )
     assert one_shot_accuracy(plain, X, y, **kwargs) > 0.5
-    # also at the end of a Pipeline, which has no pos_label_ of its own
+    # also at the end of a Pipeline, or inside a threshold classifier, which
+    # have no pos_label_ of their own
     piped = make_pipeline(FunctionTransformer(), flipped)
-    assert one_shot_accuracy(piped, X, y, **kwargs) == one_shot_accuracy(
-        plain, X, y, **kwargs
-    )
+    fixed = FixedThresholdClassifier(
+        FrozenEstimator(flipped), response_method="decision_function"
+    ).fit(X, np.arange(len(X)) % 2)
+    for wrapped in (piped, fixed):
+        assert one_shot_accuracy(wrapped, X, y, **kwargs) == one_shot_accuracy(
+            plain, X, y, **kwargs
+        )
+    # a pair classifier of one's own with a parameter called steps
+    plain.steps = 3
+    assert one_shot_accuracy(plain, X, y, **kwargs) > 0.5
 
 
 def test_one_shot_pair_layout_follows_n_features_in():

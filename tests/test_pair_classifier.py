@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 import torch
 from sklearn.calibration import CalibratedClassifierCV
-from sklearn.metrics import brier_score_loss
+from sklearn.isotonic import IsotonicRegression
+from sklearn.metrics import brier_score_loss, get_scorer
 from sklearn.model_selection import (
     GridSearchCV,
     TunedThresholdClassifierCV,
@@ -361,3 +362,52 @@ def test_pseudo_siamese_batch_norm_with_a_last_batch_of_one_pair(pairs):
     )
     clf.partial_fit(P[:n], same[:n])
     assert clf.history_[-1, "train_batch_count"] == 2
+
+
+@pytest.mark.parametrize("calibration", ["sigmoid", "isotonic"])
+def test_calibrated_threshold_is_a_rule_on_p_same(pairs, calibration):
+    # calibrate_threshold's split is the rule "P(same) > threshold_", so
+    # set_threshold(threshold_) and partial_fit keep it.
+    P, same = pairs
+    clf = PairClassifier(calibration=calibration, **FAST).fit(P[:200], same[:200])
+    X, y = P[200:], same[200:]
+    proba = clf.predict_proba(X)[:, 1]
+    for strategy, kwargs in [
+        ("accuracy", {}),
+        ("f_beta", {"beta": 2.0}),
+        ("max_tpr", {"min_rate": 0.9}),
+        ("max_tpr", {"min_rate": 0.0}),
+        ("max_tnr", {"min_rate": 0.0}),
+    ]:
+        clf.calibrate_threshold(X, y, strategy=strategy, **kwargs)
+        pred = clf.predict(X)
+        np.testing.assert_array_equal(pred, (proba > clf.threshold_).astype(int))
+        np.testing.assert_array_equal(
+            clf.set_threshold(clf.threshold_).predict(X), pred
+        )
+    assert not clf.predict(X).any()  # max_tnr with min_rate 0: none "same"
+
+
+def test_decision_function_stays_finite_and_ranked_at_extreme_thresholds(pairs):
+    P, same = pairs
+    clf = PairClassifier(calibration="isotonic", **FAST).fit(P, same)
+    # a calibration whose P(same) stays within [0.3, 0.6]
+    scores = clf._pair_scores(P)
+    narrow = pickle.loads(pickle.dumps(clf))
+    narrow.calibrator_ = IsotonicRegression(out_of_bounds="clip").fit(
+        np.quantile(scores, [0.25, 0.75]), [0.3, 0.6]
+    )
+    order = np.argsort(scores, kind="stable")
+    for model, threshold, sign in [
+        (clf, 1.0, -1),  # no P(same) exceeds 1
+        (narrow, 0.6, -1),
+        (narrow, 0.2, 1),  # every P(same) exceeds 0.2
+    ]:
+        model.set_threshold(threshold)
+        decision = model.decision_function(P)
+        assert np.all(np.isfinite(decision)) and np.all(np.sign(decision) == sign)
+        np.testing.assert_array_equal(model.predict(P), (decision > 0).astype(int))
+        proba = model.predict_proba(P)[:, 1]
+        np.testing.assert_array_equal(model.predict(P), (proba > threshold).astype(int))
+        assert np.all(np.diff(decision[order]) >= 0) and np.ptp(decision) > 0
+    assert get_scorer("roc_auc")(clf.set_threshold(1.0), P, same) > 0.9
