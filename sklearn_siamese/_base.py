@@ -39,7 +39,6 @@ from .modules import MLP, ConvNet, KochNet
 BRANCHES = {"mlp": MLP, "conv": ConvNet, "koch": KochNet}
 
 # Parameters routed to a sub-object, skorch style: ``module__channels=...``.
-_PREFIXES = ("module__", "module_b__", "optimizer__")
 
 _INT32_MAX = np.iinfo(np.int32).max
 
@@ -180,6 +179,9 @@ def assert_finite(X, estimator):
 class SiameseMixin:
     """Parameter routing and training plumbing shared by the estimators."""
 
+    # Prefixes of the skorch-style parameters (module__*, optimizer__*).
+    _prefixes = ("module__", "optimizer__")
+
     # -- skorch-style prefixed parameters ---------------------------------
 
     def _set_prefixed(self, kwargs):
@@ -188,7 +190,7 @@ class SiameseMixin:
         self._prefixed_params = dict(kwargs)
 
     def _check_prefixed(self):
-        unknown = [k for k in self._prefixed_params if not k.startswith(_PREFIXES)]
+        unknown = [k for k in self._prefixed_params if not k.startswith(self._prefixes)]
         if unknown:
             raise TypeError(
                 f"{type(self).__name__} got unexpected keyword argument(s) "
@@ -206,7 +208,7 @@ class SiameseMixin:
         prefixed = {
             k: v
             for k, v in params.items()
-            if k.startswith(_PREFIXES) or k in self._prefixed_params
+            if k.startswith(self._prefixes) or k in self._prefixed_params
         }
         self._prefixed_params.update(prefixed)
         others = {k: v for k, v in params.items() if k not in prefixed}
@@ -382,9 +384,13 @@ class SiameseMixin:
 
     def _continue_training(self):
         """Set up a fitted ``net_`` for ``partial_fit``: the constant rate
-        ``lr`` (the cosine schedule of ``fit`` has annealed it to zero), no
-        held-out split and no early stopping."""
+        ``lr`` (the cosine schedule of ``fit`` has annealed it to zero), the
+        batches of the current parameters, no held-out split and no early
+        stopping."""
         net = self.net_
+        net.lr = self.lr
+        net.batch_size = self.batch_size
+        net.batch_plan = self._batch_plan()
         dropped = {"lr_schedule", "early_stopping"}
         net.callbacks = [
             cb

@@ -522,9 +522,9 @@ class SiameseNet(NeuralNet):
     def _inference_batch_size(self, dataset, **fit_params):
         """Rows per inference batch. ``"auto"`` probes the module on two rows
         of ``dataset`` the first time it sees rows of their shape with these
-        ``fit_params`` (the two sides of a pseudo-siamese network differ)
-        and keeps the size in ``inference_batch_sizes_``; the size last used
-        is ``inference_batch_size_``."""
+        ``fit_params`` (the two sides of a pseudo-siamese network differ) on
+        this kind of device, and keeps the size in ``inference_batch_sizes_``;
+        the size last used is ``inference_batch_size_``."""
         if self.predict_batch_size != "auto":
             return self.predict_batch_size
         if len(dataset) == 0:
@@ -533,11 +533,12 @@ class SiameseNet(NeuralNet):
         shapes = tuple(
             x.shape[1:] for x in (rows if isinstance(rows, tuple) else (rows,))
         )
-        key = (shapes, tuple(sorted(fit_params.items())))
-        sizes = self.inference_batch_sizes_
+        device_type = torch.device(self.data_device or "cpu").type
+        key = (device_type, shapes, tuple(sorted(fit_params.items())))
+        # (nets pickled before the sizes were kept per key have no dict)
+        sizes = self.__dict__.setdefault("inference_batch_sizes_", {})
         if key not in sizes:
             widest = _widest_activation(self, rows, **fit_params)
-            device_type = torch.device(self.data_device or "cpu").type
             budget = _ACTIVATION_BUDGET.get(device_type, _ACTIVATION_BUDGET["cpu"])
             n = 2 ** int(np.log2(max(1, budget // max(1, widest))))
             sizes[key] = int(np.clip(n, *_INFERENCE_ROWS))

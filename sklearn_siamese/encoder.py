@@ -390,7 +390,10 @@ class SiameseEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _Base):
         """Train for one more epoch on ``(X, y)``, initialising if needed.
 
         ``partial_fit`` trains at the constant learning rate ``lr``, also
-        after ``fit``, whose cosine schedule ends at zero.
+        after ``fit``, whose cosine schedule ends at zero, with no held-out
+        split and no early stopping; ``lr``, ``batch_size`` and the batch
+        parameters (``sampling``, ``samples_per_class``) are read at every
+        call, other parameters at the next ``fit``.
 
         Parameters
         ----------

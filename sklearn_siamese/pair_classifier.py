@@ -191,6 +191,8 @@ class PairClassifier(ClassifierMixin, _Base):
     (2, 2)
     """
 
+    _prefixes = ("module__", "module_b__", "optimizer__")
+
     _parameter_constraints = {
         **SHARED_CONSTRAINTS,
         "head": [StrOptions({"koch", "distance", "cosine", "exp"})],
@@ -424,11 +426,14 @@ class PairClassifier(ClassifierMixin, _Base):
         self._initialize_net(
             self._build_module,
             criterion,
-            ShuffledBatches(self.batch_size),
+            self._batch_plan(),
             valid=valid,
             epochs=epochs,
             device=device,
         )
+
+    def _batch_plan(self):
+        return ShuffledBatches(self.batch_size)
 
     def _build_module(self):
         branch = self._build_branch(self.input_shape_)
@@ -495,12 +500,15 @@ class PairClassifier(ClassifierMixin, _Base):
         For pairs that arrive in chunks: a stream, or more pairs than fit in
         memory at once. As :meth:`SiameseEncoder.partial_fit`, it trains at
         the constant learning rate ``lr`` (also after ``fit``), with no
-        held-out split and no early stopping. P(same) is then recalibrated on
-        this call's pairs, in-sample (so slightly over-confident; call
-        :meth:`calibrate_threshold` or wrap the model in
-        ``CalibratedClassifierCV`` for held-out calibration); a call with
-        pairs of one label only keeps the previous calibration.
-        ``threshold_`` keeps its probability.
+        held-out split and no early stopping; ``lr`` and ``batch_size`` are
+        read at every call, other parameters at the next ``fit``. P(same) is
+        then recalibrated on this call's pairs alone, in-sample: on small
+        chunks the probabilities can be far from calibrated, so calibrate
+        the threshold on held-out pairs (:meth:`calibrate_threshold`) or wrap
+        the model in ``CalibratedClassifierCV`` before relying on them. A
+        call whose pairs all carry one label trains but keeps the previous
+        calibration; the first call needs both labels. ``threshold_`` keeps
+        its probability.
 
         Parameters
         ----------
@@ -510,10 +518,9 @@ class PairClassifier(ClassifierMixin, _Base):
         y : array-like of shape (n_pairs,)
             Their labels.
         classes : array-like of shape (2,), default=None
-            The two labels, "same" and "different", of all calls; needed in
-            the first call when its ``y`` holds only one of them, ignored
-            (but checked) afterwards. ``None`` takes them from the first
-            call's ``y``.
+            The two labels, "same" and "different", of all calls. ``None``
+            takes them from the first call's ``y``; later calls may pass
+            them again, and they must then be the same.
 
         Returns
         -------
@@ -543,7 +550,12 @@ class PairClassifier(ClassifierMixin, _Base):
         return self
 
     def _labelled_pairs(self, X, y, *, reset, classes=None):
-        """Validated pairs with their 0/1 "same" targets as ``y``."""
+        """Validated pairs with their 0/1 "same" targets as ``y``; ``reset``
+        (a new fit) forgets the fitted calibration first, so that a fit that
+        fails leaves the classifier unfitted."""
+        if reset:
+            for name in ("calibrator_", "threshold_", "_score_threshold"):
+                self.__dict__.pop(name, None)
         if reset and self.shared and self.module_b is not None:
             raise ValueError(
                 "module_b gives side B its own branch; it needs shared=False."

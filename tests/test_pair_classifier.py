@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 import torch
 from sklearn.calibration import CalibratedClassifierCV
+from sklearn.exceptions import NotFittedError
 from sklearn.isotonic import IsotonicRegression
 from sklearn.metrics import brier_score_loss, get_scorer
 from sklearn.model_selection import (
@@ -340,11 +341,14 @@ def test_inference_batches_sized_for_each_side():
     same = np.arange(64) % 2
     clf = PairClassifier(shared=False, n_features_a=2, max_epochs=1, random_state=0)
     clf.fit(X, same)
-    net = clf.net_
-    clf.embed(X[:, :2])
-    assert net.inference_batch_size_ == 2**21 // 256  # the hidden layer
-    clf.embed(X[:, 2:], side="b")
-    assert net.inference_batch_size_ == 2**21 // 4096  # the input: 4000 wide
+    for first, second in [("a", "b"), ("b", "a")]:
+        net = clf.net_
+        net.inference_batch_sizes_.clear()
+        for side in (first, second):
+            clf.embed(X[:, :2] if side == "a" else X[:, 2:], side=side)
+            # side A's widest layer is the hidden one (256), side B's input
+            expected = 2**21 // 256 if side == "a" else 2**21 // 4096
+            assert net.inference_batch_size_ == expected
     clf.predict(X)
     assert net.inference_batch_size_ == 2**21 // 4096
     assert len(net.inference_batch_sizes_) == 3
@@ -357,6 +361,7 @@ def test_pseudo_siamese_batch_norm_with_a_last_batch_of_one_pair(pairs):
         shared=False,
         batch_size=16,
         module__batch_norm=True,
+        module_b__batch_norm=True,
         embedding_dim=8,
         random_state=0,
     )
@@ -411,3 +416,24 @@ def test_decision_function_stays_finite_and_ranked_at_extreme_thresholds(pairs):
         np.testing.assert_array_equal(model.predict(P), (proba > threshold).astype(int))
         assert np.all(np.diff(decision[order]) >= 0) and np.ptp(decision) > 0
     assert get_scorer("roc_auc")(clf.set_threshold(1.0), P, same) > 0.9
+
+
+def test_partial_fit_reads_lr_and_batch_size_at_every_call(pairs):
+    P, same = pairs
+    clf = PairClassifier(**FAST).partial_fit(P, same)
+    assert clf.history_[-1, "train_batch_count"] == 4  # 400 pairs, 128 a batch
+    clf.set_params(batch_size=50, lr=0.01).partial_fit(P, same)
+    assert clf.history_[-1, "train_batch_count"] == 8
+    assert clf.net_.optimizer_.param_groups[0]["lr"] == 0.01
+
+
+def test_a_failed_refit_leaves_the_classifier_unfitted(pairs):
+    P, same = pairs
+    clf = PairClassifier(**FAST).fit(P, same)
+    with pytest.raises(ValueError, match="Training diverged|training loss diverged"):
+        clf.set_params(lr=1e12, max_epochs=3).fit(P, same)
+    with pytest.raises(NotFittedError):
+        clf.predict(P)
+    # partial_fit starts afresh rather than training the diverged network
+    clf.set_params(lr=3e-3).partial_fit(P, same)
+    assert len(clf.history_) == 1
