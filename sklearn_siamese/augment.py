@@ -14,6 +14,8 @@ class RandomAffine:
     Each image gets its own rotation, shear, scale and shift, drawn from
     torch's generator (seeded by the estimator's ``random_state``), applied
     with one ``affine_grid`` / ``grid_sample`` call for the whole batch.
+    Rotations and shears are those of pixel space, also for images that
+    are not square.
     Koch et al. (2015) trained with such distortions.
 
     Parameters
@@ -65,6 +67,12 @@ class RandomAffine:
             ],
             1,
         ).to(images.dtype)
+        # theta acts on coordinates normalised to [-1, 1] along each axis;
+        # rescale the off-diagonal terms so that the rotation and the shear
+        # are those of pixel space also for non-square images.
+        height, width = images.shape[-2:]
+        theta[:, 0, 1] *= height / width
+        theta[:, 1, 0] *= width / height
         grid = F.affine_grid(theta, images.shape, align_corners=False)
         out = F.grid_sample(images, grid, align_corners=False, padding_mode="zeros")
         return out.squeeze(1) if x.ndim == 3 else out

@@ -170,6 +170,27 @@ def test_image_input(shape, module):
         enc.transform(np.zeros((2, 7, 7), dtype=np.float32))
 
 
+@pytest.mark.parametrize("wide", [False, True])
+def test_random_affine_distorts_in_pixel_space(wide):
+    # A pattern in the middle of a tall or wide image is rotated and sheared
+    # as the same pattern alone in a square image.
+    from sklearn_siamese.augment import RandomAffine
+
+    augment = RandomAffine(degrees=30, translate=0.0, scale=(1.0, 1.0), shear=0.2)
+    yy, xx = torch.meshgrid(torch.arange(16.0), torch.arange(16.0), indexing="ij")
+    blob = torch.exp(-((yy - 7.5) ** 2 / 4 + (xx - 9.5) ** 2 / 8) / 2)
+    square = torch.stack([blob, blob.T])
+    padded = torch.zeros(2, 16, 48) if wide else torch.zeros(2, 48, 16)
+    middle = (slice(None), slice(None), slice(16, 32))
+    if not wide:
+        middle = (slice(None), slice(16, 32), slice(None))
+    padded[middle] = square
+    torch.manual_seed(0)
+    expected = augment(square)
+    torch.manual_seed(0)
+    torch.testing.assert_close(augment(padded)[middle], expected, atol=1e-4, rtol=0)
+
+
 def test_augment_is_training_only_and_seeded():
     rng = np.random.RandomState(0)
     y = np.repeat(np.arange(3), 6)
