@@ -146,6 +146,10 @@ def _project(embedding, method, random_state):
     return points, "PCA"
 
 
+# Scatter keywords that plot_embedding sets itself, from the classes.
+_COLOUR_KWARGS = {"c", "color", "colors", "facecolor", "facecolors", "fc", "label"}
+
+
 def plot_embedding(
     estimator, X, y, *, method="auto", ax=None, random_state=0, **scatter_kwargs
 ):
@@ -181,7 +185,9 @@ def plot_embedding(
         Seeds the projection (t-SNE, and randomized PCA on large data).
     **scatter_kwargs
         Passed to :meth:`matplotlib.axes.Axes.scatter` (e.g. ``s``,
-        ``alpha``, ``marker``, ``cmap``).
+        ``alpha``, ``marker``, ``cmap``), except the colours and labels,
+        which come from ``y`` (``c``, ``color``, ``label`` and their aliases
+        are refused; choose the colours with ``cmap``).
 
     Returns
     -------
@@ -214,6 +220,13 @@ def plot_embedding(
     if method not in ("auto", "pca", "tsne"):
         raise ValueError(
             f"method must be one of 'auto', 'pca' or 'tsne'; got {method!r}."
+        )
+    taken = sorted(set(scatter_kwargs) & _COLOUR_KWARGS)
+    if taken:
+        raise ValueError(
+            f"plot_embedding colours and labels the points by class (y); "
+            f"{', '.join(taken)} cannot be set. Choose the colours with cmap="
+            "(e.g. cmap='tab10'), or draw with ax.scatter yourself."
         )
     embedding = _embed(estimator, X)
     y = np.asarray(y)

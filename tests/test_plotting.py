@@ -198,6 +198,16 @@ def test_embedding_bad_method(encoder, data):
         plot_embedding(encoder, *data, method="umap")
 
 
+@pytest.mark.parametrize("kwargs", [{"color": "k"}, {"c": "k"}, {"label": "x"}])
+def test_embedding_refuses_colours_and_labels(encoder, data, kwargs):
+    X, y = data
+    name = next(iter(kwargs))
+    with pytest.raises(ValueError, match=f"by class \\(y\\); {name} cannot be set"):
+        plot_embedding(encoder, X, y, **kwargs)
+    ax = plot_embedding(encoder, X, y, cmap="Set1", marker="x", s=3)
+    assert len(ax.collections) == len(np.unique(y))
+
+
 def test_embedding_bad_y(encoder, data):
     X, y = data
     with pytest.raises(ValueError, match="X has 150 samples, y has shape \\(149,\\)"):
