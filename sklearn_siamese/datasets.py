@@ -10,6 +10,8 @@ import numpy as np
 import torch
 from sklearn.utils import check_random_state
 
+from ._compat import Count, Interval, validate_params
+
 __all__ = ["load_image_folder", "make_glyphs", "make_two_views"]
 
 
@@ -28,6 +30,17 @@ def _bezier(points, n_steps):
     return curve.reshape(*curve.shape[:-3], -1, 2)
 
 
+@validate_params(
+    {
+        "n_classes": [Count(1, None, closed="left")],
+        "n_per_class": [Count(1, None, closed="left")],
+        "image_size": [Count(1, None, closed="left")],
+        "n_strokes": "no_validation",  # checked by _check_n_strokes
+        "jitter": [Interval(numbers.Real, 0, None, closed="left")],
+        "random_state": ["random_state"],
+    },
+    prefer_skip_nested_validation=True,
+)
 def make_glyphs(
     n_classes=20,
     n_per_class=20,
@@ -52,9 +65,12 @@ def make_glyphs(
     n_per_class : int, default=20
         Drawings of each character.
     image_size : int, default=28
-        Images are ``image_size x image_size``.
+        Images are ``image_size x image_size``; the glyphs are square, so
+        resize them (e.g. with ``PIL.Image.resize``) for other shapes.
     n_strokes : tuple of int, default=(1, 3)
-        Inclusive range of the number of strokes of a character.
+        Inclusive range ``(min, max)`` of the number of strokes of a
+        character, ``1 <= min <= max``; ``(2, 2)`` gives every character
+        two strokes.
     jitter : float, default=0.04
         Standard deviation of the per-drawing control-point noise, as a
         fraction of the image size.
@@ -75,6 +91,7 @@ def make_glyphs(
     >>> X.shape, X.dtype, y.tolist()
     ((6, 28, 28), dtype('float32'), [0, 0, 1, 1, 2, 2])
     """
+    n_strokes = _check_n_strokes(n_strokes)
     rng = check_random_state(random_state)
     max_strokes, k = n_strokes[1], 4
     # Characters: control points of each stroke, and how many strokes count.
@@ -115,6 +132,36 @@ def make_glyphs(
     return X.reshape(n, image_size, image_size), y
 
 
+def _check_n_strokes(n_strokes):
+    """``(min, max)`` of ``make_glyphs``' ``n_strokes``, or a clear error."""
+    if (
+        isinstance(n_strokes, (tuple, list))
+        and len(n_strokes) == 2
+        and all(
+            isinstance(v, numbers.Integral) and not isinstance(v, (bool, np.bool_))
+            for v in n_strokes
+        )
+    ):
+        low, high = int(n_strokes[0]), int(n_strokes[1])
+        if 1 <= low <= high:
+            return low, high
+    raise ValueError(
+        "n_strokes must be a (min, max) tuple of ints with 1 <= min <= max, "
+        f"e.g. (1, 3), or (2, 2) for exactly two strokes; got {n_strokes!r}."
+    )
+
+
+@validate_params(
+    {
+        "n_pairs": [Count(1, None, closed="left")],
+        "n_features_a": [Count(1, None, closed="left")],
+        "n_features_b": [Count(1, None, closed="left")],
+        "noise": [Interval(numbers.Real, 0, None, closed="left")],
+        "map_random_state": ["random_state"],
+        "random_state": ["random_state"],
+    },
+    prefer_skip_nested_validation=True,
+)
 def make_two_views(
     n_pairs=1000,
     *,
@@ -184,7 +231,66 @@ _IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", "
 
 # Pillow opens 16-bit grayscale images in these modes; its own convert("L")
 # clips them at 255 instead of scaling, so they are scaled here.
-_SIXTEEN_BIT_MODES = ("I", "I;16", "I;16L", "I;16B", "I;16N")
+_SIXTEEN_BIT_MODES = ("I;16", "I;16L", "I;16B", "I;16N")
+
+
+class _UnreadableImage(ValueError):
+    """An image file that cannot be read; ``reason`` says why."""
+
+    def __init__(self, path, reason):
+        self.path, self.reason = path, reason
+        end = "" if reason.endswith(".") else "."
+        super().__init__(
+            f"Cannot read the image file {path!r}: {reason}{end} Replace it "
+            "with a readable image, or remove it."
+        )
+
+
+def _as_8_bit(image):
+    """``image`` in a mode that ``convert("L")`` and ``convert("RGB")`` scale
+    right: 16-bit, 32-bit integer and float images become 8-bit ``"L"``."""
+    from PIL import Image
+
+    if image.mode in _SIXTEEN_BIT_MODES:
+        high = np.asarray(image, dtype=np.int32).clip(0, 65535) >> 8
+    elif image.mode == "I":
+        # 32-bit integers: 8-bit values, unless larger ones say 16-bit.
+        pixels = np.asarray(image, dtype=np.int64).clip(0, 65535)
+        high = pixels >> 8 if pixels.size and pixels.max() > 255 else pixels
+    elif image.mode == "F":
+        # Floats: in [0, 1] when no finite value exceeds 1, else on the
+        # 8-bit scale, or the 16-bit one when a value exceeds 255.
+        pixels = np.asarray(image, dtype=np.float64)
+        finite = pixels[np.isfinite(pixels)]
+        peak = finite.max() if finite.size else 0.0
+        scale = 255.0 if peak <= 1.0 else 1.0 if peak <= 255.0 else 255.0 / 65535
+        pixels = np.nan_to_num(pixels * scale, nan=0.0, posinf=255.0, neginf=0.0)
+        high = np.rint(pixels).clip(0, 255)
+    else:
+        return image
+    return Image.fromarray(high.astype(np.uint8))
+
+
+def _read_image(path, image_size, grayscale):
+    """One image file as the models see it: float32 in ``[0, 1]``, resized
+    to ``image_size`` ``(height, width)``, of shape ``(H, W)`` when
+    ``grayscale`` else ``(3, H, W)``. The only reader of image files, for
+    :func:`load_image_folder` and the command line alike; an unreadable
+    file raises ``_UnreadableImage``. Needs Pillow."""
+    from PIL import Image, ImageOps
+
+    height, width = image_size
+    unreadable = (OSError, SyntaxError, ValueError, Image.DecompressionBombError)
+    try:
+        with Image.open(path) as image:
+            image = _as_8_bit(ImageOps.exif_transpose(image))
+            image = image.convert("L" if grayscale else "RGB")
+    except unreadable as exc:
+        raise _UnreadableImage(str(path), str(exc).strip()) from exc
+    if image.size != (width, height):
+        image = image.resize((width, height), Image.Resampling.BILINEAR)
+    pixels = np.asarray(image, dtype=np.float32) / np.float32(255.0)
+    return pixels if grayscale else pixels.transpose(2, 0, 1)
 
 
 def _check_image_size(image_size):
@@ -227,41 +333,59 @@ def _raise(exc):
 
 
 def _find_classes(root, extensions):
-    """``[(class name, [file paths])]`` of the leaf folders under ``root``."""
+    """``[(class name, [file paths])]`` of the leaf folders under ``root``.
+
+    Two walks: first without following links, then following them, each in
+    sorted order with real folders before links. A folder reached both
+    directly and through a link is thus named by its own path, and one
+    reached through links only by the first of them: the names never depend
+    on the order ``os.listdir`` gives.
+    """
     classes = []
-    seen = set()
-    walk = os.walk(root, onerror=_raise, followlinks=True)
-    for folder, subfolders, files in walk:
-        # Skip hidden folders, and folders already visited through a link.
-        real = os.path.realpath(folder)
-        if real in seen:
-            subfolders[:] = []
-            continue
-        seen.add(real)
-        subfolders[:] = [d for d in subfolders if not d.startswith(".")]
-        images = sorted(
-            f
-            for f in files
-            if not f.startswith(".") and os.path.splitext(f)[1].lower() in extensions
-        )
-        if not images:
-            continue
-        if subfolders:
-            raise ValueError(
-                f"Folder {folder!r} holds {len(images)} image file(s) and also "
-                f"subfolders {sorted(subfolders)}; each class must be a leaf "
-                "folder (a folder without subfolders). Move the images into a "
-                "subfolder of their own, or the subfolders out."
+    named = set()  # real paths of the folders read (or skipped) once
+    for follow_links in (False, True):
+        walked = set()  # real paths of the folders of this walk, against loops
+        walk = os.walk(root, onerror=_raise, followlinks=follow_links)
+        for folder, subfolders, files in walk:
+            # Skip folders already walked (reached again through a link).
+            real = os.path.realpath(folder)
+            if real in walked:
+                subfolders[:] = []
+                continue
+            walked.add(real)
+            # Hidden folders skipped; sorted, real folders before links.
+            subfolders[:] = sorted(
+                (d for d in subfolders if not d.startswith(".")),
+                key=lambda d: (os.path.islink(os.path.join(folder, d)), d),
             )
-        name = os.path.relpath(folder, root)
-        if name == os.curdir:
-            raise ValueError(
-                f"Folder {root!r} holds {len(images)} image file(s) but no class "
-                "subfolders; put the images of each class in a subfolder of "
-                f"their own, e.g. {os.path.join(root, 'class_a', images[0])!r}."
+            if real in named:
+                continue
+            named.add(real)
+            images = sorted(
+                f
+                for f in files
+                if not f.startswith(".")
+                and os.path.splitext(f)[1].lower() in extensions
             )
-        name = name.replace(os.sep, "/")
-        classes.append((name, [os.path.join(folder, f) for f in images]))
+            if not images:
+                continue
+            if subfolders:
+                raise ValueError(
+                    f"Folder {folder!r} holds {len(images)} image file(s) and "
+                    f"also subfolders {sorted(subfolders)}; each class must be a leaf "
+                    "folder (a folder without subfolders). Move the images into "
+                    "a subfolder of their own, or the subfolders out."
+                )
+            name = os.path.relpath(folder, root)
+            if name == os.curdir:
+                raise ValueError(
+                    f"Folder {root!r} holds {len(images)} image file(s) but no "
+                    "class subfolders; put the images of each class in a "
+                    "subfolder of their own, e.g. "
+                    f"{os.path.join(root, 'class_a', images[0])!r}."
+                )
+            name = name.replace(os.sep, "/")
+            classes.append((name, [os.path.join(folder, f) for f in images]))
     return sorted(classes)
 
 
@@ -291,7 +415,9 @@ def load_image_folder(
     in a folder that also has subfolders are ambiguous (their own class, or
     misplaced?) and raise a ``ValueError`` naming the folder, as do images
     directly in ``root``. Symbolic links to folders are followed; a folder
-    reached twice through links is read once.
+    reached twice (through links, or directly and through a link) is read
+    once, named by its own path when it lies under ``root``, else by its
+    first link in sorted order.
 
     Needs Pillow: ``pip install "sklearn-siamese[images]"``.
 
@@ -316,8 +442,12 @@ def load_image_folder(
     Returns
     -------
     X : ndarray of shape (n_samples, H, W) or (n_samples, 3, H, W)
-        The images, float32 in ``[0, 1]``; 16-bit images are scaled from
-        their full 16-bit range.
+        The images, float32 in ``[0, 1]``, upright (their EXIF orientation
+        applied). 16-bit images, and 32-bit integer ones with a value above
+        255, are scaled from the full 16-bit range; other 32-bit integer
+        images are taken as 8-bit. Float images are taken as ``[0, 1]``
+        when no value exceeds 1, else as 8-bit or (with a value above 255)
+        16-bit; values outside the range are clipped and NaN is 0.
     y : ndarray of str of shape (n_samples,)
         The class of each image: the path of its leaf folder relative to
         ``root``, with ``"/"`` separators on every platform.
@@ -361,7 +491,7 @@ def load_image_folder(
     [1.0, 0.5, 0.0]
     """
     try:
-        from PIL import Image
+        import PIL.Image  # noqa: F401
     except ImportError as exc:
         raise ImportError(
             "load_image_folder needs Pillow; install it with "
@@ -386,25 +516,8 @@ def load_image_folder(
 
     shape = (height, width) if grayscale else (3, height, width)
     X = np.empty((len(paths), *shape), dtype=np.float32)
-    mode = "L" if grayscale else "RGB"
-    unreadable = (OSError, SyntaxError, ValueError, Image.DecompressionBombError)
     for i, path in enumerate(paths.tolist()):  # str, not np.str_, in messages
-        try:
-            with Image.open(path) as image:
-                if image.mode in _SIXTEEN_BIT_MODES:
-                    high = np.asarray(image, dtype=np.int32).clip(0, 65535) >> 8
-                    image = Image.fromarray(high.astype(np.uint8), mode="L")
-                image = image.convert(mode)
-        except unreadable as exc:
-            raise ValueError(
-                f"Cannot read the image file {path!r}: {exc}. Replace it "
-                "with a readable image, or remove it."
-            ) from exc
-        if image.size != (width, height):
-            image = image.resize((width, height), Image.Resampling.BILINEAR)
-        pixels = np.asarray(image, dtype=np.float32)
-        X[i] = pixels if grayscale else pixels.transpose(2, 0, 1)
-    X /= 255.0
+        X[i] = _read_image(path, (height, width), grayscale)
     if return_paths:
         return X, y, paths
     return X, y

@@ -270,3 +270,122 @@ def test_make_two_views():
         2000, n_features_a=5, n_features_b=3, random_state=2
     )
     assert LogisticRegression().fit(X, y).score(X_test, y_test) < 0.6
+
+
+def test_float_and_32_bit_integer_images(tmp_path):
+    # Mode "F" (float32 TIFF): in [0, 1] when no value exceeds 1, else on
+    # the 8-bit or 16-bit scale; mode "I" (int32): 8-bit unless a value
+    # exceeds 255. Pillow's own convert("L") made all of them black.
+    images = {
+        "f_unit.tif": np.full((4, 4), 0.5, np.float32),
+        "f_byte.tif": np.full((4, 4), 51.0, np.float32),
+        "f_word.tif": np.full((4, 4), 40000.0, np.float32),
+        "i_byte.tif": np.full((4, 4), 128, np.int32),
+        "i_word.tif": np.full((4, 4), 40000, np.int32),
+        "u16.png": np.full((4, 4), 40000, np.uint16),
+    }
+    for name, pixels in images.items():
+        _save(tmp_path / "c" / name, pixels)
+    modes = {name: Image.open(tmp_path / "c" / name).mode for name in images}
+    assert modes["f_unit.tif"] == "F" and modes["i_byte.tif"] == "I"
+    X, _, paths = load_image_folder(tmp_path, image_size=4, return_paths=True)
+    values = dict(zip((os.path.basename(p) for p in paths), X[:, 0, 0]))
+    assert values["f_unit.tif"] == pytest.approx(128 / 255)
+    assert values["f_byte.tif"] == pytest.approx(51 / 255)
+    assert values["i_byte.tif"] == pytest.approx(128 / 255)
+    # 16-bit values keep their high byte, however they are stored.
+    for name in ["f_word.tif", "i_word.tif", "u16.png"]:
+        assert values[name] == pytest.approx(156 / 255), name
+    X_rgb, _ = load_image_folder(tmp_path, image_size=4, grayscale=False)
+    np.testing.assert_allclose(X_rgb[:, 0], X, atol=1e-6)
+
+
+def test_float_image_clipped_and_nan_safe(tmp_path):
+    pixels = np.array([[0.25, -1.0, np.nan, np.inf]], np.float32)
+    _save(tmp_path / "c" / "0.tif", pixels)
+    X, _ = load_image_folder(tmp_path, image_size=(1, 4))
+    np.testing.assert_allclose(X[0, 0], [64 / 255, 0.0, 0.0, 1.0], atol=1e-6)
+
+
+def test_exif_orientation_is_applied(tmp_path):
+    pixels = np.zeros((2, 4), np.uint8)
+    pixels[:, 0] = 255  # a white left column; stored 4 wide, 2 high
+    exif = Image.Exif()
+    exif[0x0112] = 6  # Orientation: rotate 90 degrees clockwise to display
+    (tmp_path / "c").mkdir()
+    Image.fromarray(pixels).save(tmp_path / "c" / "0.png", exif=exif)
+    X, _ = load_image_folder(tmp_path, image_size=(4, 2))
+    # Displayed 2 wide and 4 high, the white column now the top row.
+    np.testing.assert_array_equal(X[0], np.rot90(pixels, -1) / 255)
+
+
+@pytest.mark.skipif(not hasattr(os, "symlink"), reason="no symbolic links")
+def test_linked_folders_named_by_their_own_path(tmp_path):
+    root = tmp_path / "root"
+    pixels = np.zeros((3, 3), np.uint8)
+    _save(root / "b" / "0.png", pixels)
+    _save(root / "z" / "real" / "0.png", pixels)
+    _save(tmp_path / "outside" / "cls" / "0.png", pixels)
+    (root / "a").mkdir()
+    try:
+        # Links sorting before what they alias, whatever os.listdir's order.
+        os.symlink(root / "z" / "real", root / "a" / "alias")
+        os.symlink(root / "z", root / "0_link")
+        os.symlink(root, root / "z" / "loop")
+        # A class outside root, reached through two links.
+        os.symlink(tmp_path / "outside" / "cls", root / "y_link")
+        os.symlink(tmp_path / "outside" / "cls", root / "z" / "ext")
+    except OSError:
+        pytest.skip("cannot create symbolic links here")
+    for _ in range(3):
+        _, y = load_image_folder(root, image_size=3)
+        # Real folders are walked before links: z/ext before y_link.
+        assert y.tolist() == ["b", "z/ext", "z/real"]
+
+
+def test_unreadable_image_message_ends_one_sentence(nested, monkeypatch):
+    # Pillow's own message ends with a period: not two.
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 10)
+    with pytest.raises(ValueError, match=r"DOS attack\. Replace it") as excinfo:
+        load_image_folder(nested, image_size=4)
+    assert ".." not in str(excinfo.value)
+
+
+def test_make_glyphs_edge_values():
+    X, y = make_glyphs(1, 1, image_size=1, n_strokes=[2, 2], jitter=0.0)
+    assert X.shape == (1, 1, 1) and y.tolist() == [0]
+
+
+@pytest.mark.parametrize(
+    "params, match",
+    [
+        ({"n_per_class": 0}, "'n_per_class' parameter of make_glyphs"),
+        ({"n_classes": True}, "'n_classes' parameter of make_glyphs"),
+        ({"jitter": -0.1}, "'jitter' parameter of make_glyphs"),
+        ({"image_size": 2.5}, "'image_size' parameter of make_glyphs"),
+        ({"n_strokes": (3, 1)}, r"n_strokes must be a \(min, max\) tuple.*\(3, 1\)"),
+        ({"n_strokes": (1,)}, r"n_strokes must be a \(min, max\) tuple.*\(1,\)"),
+        ({"n_strokes": (1.0, 2)}, r"n_strokes must be a \(min, max\) tuple"),
+    ],
+)
+def test_make_glyphs_bad_params(params, match):
+    with pytest.raises(ValueError, match=match):
+        make_glyphs(**params)
+
+
+@pytest.mark.parametrize(
+    "params, name",
+    [
+        ({"n_pairs": 0}, "n_pairs"),
+        ({"n_features_a": 0}, "n_features_a"),
+        ({"n_features_b": 0}, "n_features_b"),
+        ({"noise": -1}, "noise"),
+        ({"noise": float("nan")}, "noise"),
+        ({"random_state": "seed"}, "random_state"),
+    ],
+)
+def test_make_two_views_bad_params(params, name):
+    from sklearn_siamese.datasets import make_two_views
+
+    with pytest.raises(ValueError, match=f"'{name}' parameter of make_two_views"):
+        make_two_views(**params)
