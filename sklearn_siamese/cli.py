@@ -9,11 +9,15 @@ Commands::
     sklearn-siamese evaluate MODEL IMAGE_DIR [--n-way 20]
 
 Errors a user can cause (a missing file, an unreadable image, an
-incompatible model) print one line to stderr and exit with status 1.
+incompatible model, an output that cannot be written, an invalid option
+value) print one line to stderr and exit with status 1; the options and the
+output paths are checked before any data is read or any training starts.
 """
 
 import argparse
+import contextlib
 import os
+import re
 import sys
 import time
 
@@ -32,14 +36,89 @@ def _say(*args):
     print(*args, flush=True)
 
 
+def _one_line(exc):
+    """The first line of an exception's message (torch's can run on)."""
+    lines = str(exc).strip().splitlines()
+    return lines[0] if lines else type(exc).__name__
+
+
+def _check_at_least(option, value, minimum):
+    if value < minimum:
+        raise CommandError(f"{option} must be at least {minimum}; got {value}")
+
+
+def _check_random_state(value):
+    if not 0 <= value < 2**32:
+        raise CommandError(
+            f"--random-state must be between 0 and 2**32 - 1; got {value}"
+        )
+
+
+def _check_output(path, example):
+    """Fail now, rather than after training, when ``path`` cannot be written."""
+    if os.path.isdir(path):
+        raise CommandError(
+            f"--output {path} is a folder; give a file name, e.g. "
+            f"{os.path.join(path, example)}"
+        )
+    folder = os.path.dirname(path) or os.curdir
+    if not os.path.isdir(folder):
+        problem = (
+            "is a file, not a folder"
+            if os.path.exists(folder)
+            else "does not exist; create it first"
+        )
+        raise CommandError(f"cannot write {path}: folder {folder} {problem}")
+    if not os.access(folder, os.W_OK):
+        raise CommandError(f"cannot write {path}: no permission to write in {folder}")
+
+
+@contextlib.contextmanager
+def _writing(path):
+    """Report a failure to write ``path`` in one line."""
+    try:
+        yield
+    except (OSError, RuntimeError) as exc:  # torch.save raises RuntimeError
+        raise CommandError(f"cannot write {path}: {_one_line(exc)}") from None
+
+
+class _NoColour:
+    """A text stream that drops ANSI colour codes (skorch's training log
+    colours the best scores, which a file or a pipe shows as garbage)."""
+
+    _CODES = re.compile(r"\x1b\[[0-9;]*m")
+
+    def __init__(self, stream):
+        self._stream = stream
+
+    def write(self, text):
+        return self._stream.write(self._CODES.sub("", text))
+
+    def __getattr__(self, name):
+        return getattr(self._stream, name)
+
+
+def _plain_stdout():
+    """Colours off while stdout is not a terminal, or when NO_COLOR is set."""
+    isatty = getattr(sys.stdout, "isatty", None)
+    if os.environ.get("NO_COLOR") or not (isatty and isatty()):
+        return contextlib.redirect_stdout(_NoColour(sys.stdout))
+    return contextlib.nullcontext()
+
+
 def _load_model(path):
     from ._persistence import load
 
+    if os.path.isdir(path):
+        raise CommandError(
+            f"{path} is a folder, not a model file; pass the file written by "
+            "'sklearn-siamese fit --output'"
+        )
     if not os.path.isfile(path):
         raise CommandError(f"model file not found: {path}")
     try:
         return load(path, with_metadata=True)
-    except ValueError as exc:
+    except (ValueError, OSError) as exc:
         raise CommandError(str(exc)) from None
 
 
@@ -58,27 +137,25 @@ def _image_kind(estimator):
 
 
 def _read_image(path, image_size, grayscale):
-    """One image as the models see it: float32 in [0, 1], resized."""
+    """One image as the models see it, read as ``load_image_folder`` reads
+    the images of ``fit``, ``embed`` and ``evaluate``."""
     if os.path.isdir(path):
         raise CommandError(f"{path} is a folder, not an image file")
     if not os.path.isfile(path):
         raise CommandError(f"image not found: {path}")
     try:
-        from PIL import Image, UnidentifiedImageError
+        import PIL.Image  # noqa: F401
     except ImportError:
         raise CommandError(
             'reading images needs Pillow: pip install "sklearn-siamese[images]"'
         ) from None
+    from .datasets import _read_image as read_image_file
+    from .datasets import _UnreadableImage
+
     try:
-        with Image.open(path) as image:
-            image = image.convert("L" if grayscale else "RGB")
-            image = image.resize(
-                (image_size[1], image_size[0]), Image.Resampling.BILINEAR
-            )
-            array = np.asarray(image, dtype=np.float32) / 255.0
-    except (UnidentifiedImageError, OSError) as exc:
-        raise CommandError(f"cannot read image {path}: {exc}") from None
-    return array if grayscale else array.transpose(2, 0, 1)
+        return read_image_file(path, image_size, grayscale)
+    except _UnreadableImage as exc:
+        raise CommandError(f"cannot read image {path}: {exc.reason}") from None
 
 
 def _load_folder(root, image_size, grayscale):
@@ -119,6 +196,13 @@ def _verification_threshold(Z, y, random_state):
 def cmd_fit(args):
     from .encoder import SiameseEncoder
 
+    for side in args.image_size:
+        _check_at_least("--image-size", side, 1)
+    if args.max_epochs != "auto":
+        _check_at_least("--max-epochs", args.max_epochs, 1)
+    _check_at_least("--embedding-dim", args.embedding_dim, 1)
+    _check_random_state(args.random_state)
+    _check_output(args.output, "model.pt")
     X, y, _ = _load_folder(args.image_dir, tuple(args.image_size), not args.color)
     _say(
         f"loaded {len(X)} images of {len(np.unique(y))} classes from "
@@ -135,15 +219,17 @@ def cmd_fit(args):
     )
     start = time.perf_counter()
     try:
-        encoder.fit(X, y)
+        with _plain_stdout():
+            encoder.fit(X, y)
     except ValueError as exc:
-        raise CommandError(str(exc)) from None
+        raise CommandError(_one_line(exc)) from None
     Z = encoder.transform(X)
     threshold = _verification_threshold(Z, y, args.random_state)
-    encoder.save(args.output, metadata={"threshold": threshold})
+    with _writing(args.output):
+        encoder.save(args.output, metadata={"threshold": threshold})
     _say(
         f"trained in {time.perf_counter() - start:.0f} s; saved to {args.output} "
-        f"(same-class distance threshold {threshold:.3f})"
+        f"(same-class distance threshold {threshold:.4g})"
     )
 
 
@@ -158,7 +244,7 @@ def cmd_compare(args):
     if isinstance(model, PairClassifier):
         p = float(model.predict_proba(X[None])[0, model._pos_index])
         verdict = "same" if p > model.threshold_ else "different"
-        _say(f"P(same) = {p:.3f}  (threshold {model.threshold_:.2f}): {verdict}")
+        _say(f"P(same) = {p:.3f}  (threshold {model.threshold_:.4g}): {verdict}")
         return
     Z = model.transform(X)
     distance = float(np.linalg.norm(Z[0] - Z[1]))
@@ -170,7 +256,7 @@ def cmd_compare(args):
     verdict = "same" if distance < threshold else "different"
     _say(
         f"distance = {distance:.4f}  similarity = {similarity:.4f}  "
-        f"(threshold {threshold:.4f}): {verdict}"
+        f"(threshold {threshold:.4g}): {verdict}"
     )
 
 
@@ -184,26 +270,41 @@ def _embed_with(model, X):
 def cmd_embed(args):
     if not args.output.endswith((".csv", ".npy")):
         raise CommandError("--output must end in .csv or .npy")
+    _check_output(args.output, "embeddings" + os.path.splitext(args.output)[1])
     model, _ = _load_model(args.model)
     size, gray = _image_kind(model)
     X, y, paths = _load_folder(args.image_dir, size, gray)
     Z = _embed_with(model, X)
-    if args.output.endswith(".npy"):
-        np.save(args.output, Z)
-    else:
-        import csv
+    with _writing(args.output):
+        if args.output.endswith(".npy"):
+            np.save(args.output, Z)
+        else:
+            import csv
 
-        with open(args.output, "w", newline="") as f:
-            writer = csv.writer(f)
-            writer.writerow(["path", "label", *[f"e{i}" for i in range(Z.shape[1])]])
-            for path, label, row in zip(paths, y, Z):
-                writer.writerow([path, label, *(f"{v:.7g}" for v in row)])
+            # UTF-8 whatever the locale; a file name that is not valid in
+            # the file system's encoding keeps its own bytes.
+            with open(
+                args.output,
+                "w",
+                encoding="utf-8",
+                errors="surrogateescape",
+                newline="",
+            ) as f:
+                writer = csv.writer(f)
+                header = ["path", "label", *[f"e{i}" for i in range(Z.shape[1])]]
+                writer.writerow(header)
+                for path, label, row in zip(paths, y, Z):
+                    writer.writerow([path, label, *(f"{v:.7g}" for v in row)])
     _say(f"wrote {Z.shape[0]} embeddings of size {Z.shape[1]} to {args.output}")
 
 
 def cmd_evaluate(args):
     from .metrics import one_shot_accuracy
 
+    _check_at_least("--n-way", args.n_way, 2)
+    _check_at_least("--k-shot", args.k_shot, 1)
+    _check_at_least("--n-tasks", args.n_tasks, 1)
+    _check_random_state(args.random_state)
     model, _ = _load_model(args.model)
     size, gray = _image_kind(model)
     X, y, _ = _load_folder(args.image_dir, size, gray)
@@ -226,12 +327,60 @@ def cmd_evaluate(args):
 
 
 def cmd_demo(args):
-    from .demo import run_demo
+    from .demo import _check_output_dir, run_demo
 
-    run_demo(max_epochs=args.max_epochs, output_dir=args.output_dir)
+    if args.max_epochs != "auto":
+        _check_at_least("--max-epochs", args.max_epochs, 1)
+    max_epochs = None if args.max_epochs == "auto" else args.max_epochs
+    try:
+        _check_output_dir(args.output_dir, "--output-dir")
+    except OSError as exc:
+        raise CommandError(str(exc)) from None
+    try:
+        run_demo(max_epochs=max_epochs, output_dir=args.output_dir)
+    except (ValueError, OSError) as exc:
+        print(flush=True)  # ends the line of the step that failed
+        raise CommandError(_one_line(exc)) from None
 
 
 # -- parser -------------------------------------------------------------------
+
+
+def _epochs(text):
+    """``--max-epochs``: an integer, or ``auto``."""
+    if text == "auto":
+        return text
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected an integer or 'auto'; got {text!r}"
+        ) from None
+
+
+class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """Shows an option's default, unless it has none worth showing."""
+
+    def _get_help_string(self, action):
+        if (
+            action.default is None
+            or isinstance(action.default, bool)
+            or action.required
+            or "default" in (action.help or "")
+        ):
+            return action.help
+        return super()._get_help_string(action)
+
+
+_EMBED_HELP = (
+    "Embed every image of IMAGE_DIR, read like 'fit' reads its folder, with "
+    "MODEL. FILE.npy gets a float32 array of shape (number of images, "
+    "embedding size); FILE.csv, in UTF-8, a header line, then one line per "
+    "image: its path, its label (its class folder) and the embedding "
+    "(columns e0, e1, ...). Rows come in the order the images are read: "
+    "class folders sorted by name, then the files of each sorted by name; "
+    "'fit' and 'evaluate' read them in that order too."
+)
 
 
 def build_parser():
@@ -239,74 +388,169 @@ def build_parser():
         prog="sklearn-siamese",
         description="Siamese networks for scikit-learn users: train, compare, "
         "embed and evaluate.",
+        epilog="Run 'sklearn-siamese COMMAND --help' for the options of a command.",
+        formatter_class=_HelpFormatter,
     )
     parser.add_argument("--version", action="version", version=__version__)
-    sub = parser.add_subparsers(dest="command", required=True)
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    demo = sub.add_parser(
-        "demo", help="train on scikit-learn's digits and report (about a minute)"
+    def command(name, help, description):
+        return sub.add_parser(
+            name, help=help, description=description, formatter_class=_HelpFormatter
+        )
+
+    def positional(parser, name, help):
+        parser.add_argument(name.lower(), metavar=name, help=help)
+
+    demo = command(
+        "demo",
+        "train on scikit-learn's digits and report (about a minute)",
+        "Train on scikit-learn's bundled digits (nothing is downloaded) and "
+        "report kNN accuracy on the embeddings, pair verification and 5-way "
+        "one-shot accuracy on digits never seen in training; write plots of "
+        "the training curves and of the embedding (needs matplotlib).",
     )
     demo.add_argument(
         "--max-epochs",
-        type=int,
-        default=None,
-        help="epochs of each fit (default: the estimators' auto)",
+        type=_epochs,
+        default="auto",
+        metavar="N",
+        help="epochs of each fit: an integer, or 'auto' for the estimators' own choice",
     )
     demo.add_argument(
         "--output-dir",
         default="sklearn-siamese-demo",
-        help="where to write the PNG plots",
+        metavar="DIR",
+        help="folder for the PNG plots, created if missing",
     )
     demo.set_defaults(func=cmd_demo)
 
-    fit = sub.add_parser("fit", help="train an encoder on a folder of images")
-    fit.add_argument("image_dir", help="one sub-folder of images per class")
-    fit.add_argument("--output", required=True, help="model file to write")
+    fit = command(
+        "fit",
+        "train an encoder on a folder of images",
+        "Train a SiameseEncoder on the images of IMAGE_DIR, one sub-folder per "
+        "class at any depth (Omniglot's alphabet/character/*.png as well as "
+        "class/*.jpg), and save it with the distance threshold that best "
+        "separates same-class from different-class training pairs.",
+    )
+    positional(fit, "IMAGE_DIR", "folder of images, one sub-folder per class")
     fit.add_argument(
-        "--image-size", type=int, nargs=2, default=(28, 28), metavar=("H", "W")
+        "--output",
+        required=True,
+        metavar="MODEL",
+        help="model file to write (its folder must exist)",
+    )
+    fit.add_argument(
+        "--image-size",
+        type=int,
+        nargs=2,
+        default=(28, 28),
+        metavar=("H", "W"),
+        help="height and width every image is resized to (default: 28 28)",
     )
     fit.add_argument(
         "--color", action="store_true", help="keep RGB colour (default: grayscale)"
     )
-    fit.add_argument("--max-epochs", type=int, default=None)
     fit.add_argument(
-        "--module", default="auto", choices=["auto", "conv", "koch", "mlp"]
+        "--max-epochs",
+        type=_epochs,
+        default="auto",
+        metavar="N",
+        help="training epochs: an integer, or 'auto' (about 2000 optimiser "
+        "steps, within 5 to 100 epochs)",
+    )
+    fit.add_argument(
+        "--module",
+        default="auto",
+        choices=["auto", "conv", "koch", "mlp"],
+        help="the branch network ('auto' is 'conv' for images)",
     )
     fit.add_argument(
         "--loss",
         default="prototypical",
         choices=["prototypical", "contrastive", "triplet"],
+        help="training loss",
     )
-    fit.add_argument("--embedding-dim", type=int, default=64)
+    fit.add_argument(
+        "--embedding-dim",
+        type=int,
+        default=64,
+        metavar="DIM",
+        help="size of the embeddings",
+    )
     fit.add_argument(
         "--augment",
         action="store_true",
         help="random affine distortions while training",
     )
-    fit.add_argument("--random-state", type=int, default=0)
+    fit.add_argument(
+        "--random-state",
+        type=int,
+        default=0,
+        metavar="SEED",
+        help="seed of the training",
+    )
     fit.set_defaults(func=cmd_fit)
 
-    compare = sub.add_parser("compare", help="are two images of the same class?")
-    compare.add_argument("model")
-    compare.add_argument("image_a")
-    compare.add_argument("image_b")
+    compare = command(
+        "compare",
+        "are two images of the same class?",
+        "Are two images of the same class? With an encoder, print their "
+        "distance, a similarity 1 / (1 + distance) and the verdict at the "
+        "threshold stored by 'fit'; with a saved PairClassifier, P(same) and "
+        "the verdict at its threshold_.",
+    )
+    positional(compare, "MODEL", "model file written by 'fit'")
+    positional(compare, "IMAGE_A", "an image file")
+    positional(compare, "IMAGE_B", "another image file")
     compare.set_defaults(func=cmd_compare)
 
-    embed = sub.add_parser("embed", help="embed a folder of images")
-    embed.add_argument("model")
-    embed.add_argument("image_dir")
-    embed.add_argument("--output", required=True, help="FILE.csv or FILE.npy")
+    embed = command("embed", "embed a folder of images", _EMBED_HELP)
+    positional(embed, "MODEL", "model file written by 'fit'")
+    positional(embed, "IMAGE_DIR", "folder of images, one sub-folder per class")
+    embed.add_argument(
+        "--output",
+        required=True,
+        metavar="FILE",
+        help="FILE.npy (the array) or FILE.csv (paths, labels and embeddings)",
+    )
     embed.set_defaults(func=cmd_embed)
 
-    evaluate = sub.add_parser(
-        "evaluate", help="N-way one-shot accuracy on a folder of new classes"
+    evaluate = command(
+        "evaluate",
+        "N-way one-shot accuracy on a folder of new classes",
+        "N-way k-shot accuracy of MODEL on the images of IMAGE_DIR, of "
+        "classes it was not trained on: each task draws N classes, k examples "
+        "of each and a new image of one of them, which is assigned to the "
+        "nearest class (by mean embedding for an encoder, by the mean score "
+        "of its pairs for a PairClassifier).",
     )
-    evaluate.add_argument("model")
-    evaluate.add_argument("image_dir")
-    evaluate.add_argument("--n-way", type=int, default=20)
-    evaluate.add_argument("--k-shot", type=int, default=1)
-    evaluate.add_argument("--n-tasks", type=int, default=1000)
-    evaluate.add_argument("--random-state", type=int, default=0)
+    positional(evaluate, "MODEL", "model file written by 'fit'")
+    positional(evaluate, "IMAGE_DIR", "folder of images of new classes")
+    evaluate.add_argument(
+        "--n-way",
+        type=int,
+        default=20,
+        metavar="N",
+        help="classes to choose from in a task",
+    )
+    evaluate.add_argument(
+        "--k-shot",
+        type=int,
+        default=1,
+        metavar="K",
+        help="examples of each class in a task",
+    )
+    evaluate.add_argument(
+        "--n-tasks", type=int, default=1000, metavar="N", help="tasks to average"
+    )
+    evaluate.add_argument(
+        "--random-state",
+        type=int,
+        default=0,
+        metavar="SEED",
+        help="seed of the tasks",
+    )
     evaluate.set_defaults(func=cmd_evaluate)
     return parser
 
@@ -314,8 +558,6 @@ def build_parser():
 def main(argv=None):
     """Entry point of the ``sklearn-siamese`` console script."""
     args = build_parser().parse_args(argv)
-    if getattr(args, "max_epochs", None) is None and args.command != "demo":
-        args.max_epochs = "auto"
     try:
         args.func(args)
     except CommandError as exc:

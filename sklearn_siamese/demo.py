@@ -11,6 +11,7 @@ Trains, on a laptop CPU in about a minute:
 4. the training curves and a 2-D view of the embedding, as PNG files.
 """
 
+import numbers
 import os
 import time
 
@@ -44,7 +45,32 @@ class _Step:
 
 
 def _epochs(max_epochs):
-    return "auto" if max_epochs is None else max_epochs
+    if max_epochs is None:
+        return "auto"
+    if (
+        not isinstance(max_epochs, numbers.Integral)
+        or isinstance(max_epochs, (bool, np.bool_))
+        or max_epochs < 1
+    ):
+        raise ValueError(
+            "max_epochs must be None (the estimators' 'auto') or a positive "
+            f"int; got {max_epochs!r}."
+        )
+    return int(max_epochs)
+
+
+def _check_output_dir(output_dir, name="output_dir"):
+    """Fail before training, not after it, when ``output_dir`` cannot be a
+    folder: it, or the nearest of its parents that exists, is a file;
+    ``name`` is the parameter or option to name."""
+    path = os.path.abspath(output_dir)
+    while not os.path.exists(path):
+        path = os.path.dirname(path)
+    if not os.path.isdir(path):
+        raise NotADirectoryError(
+            f"{name} {os.fspath(output_dir)!r} cannot be a folder: {path!r} "
+            f"is a file; pass another {name}."
+        )
 
 
 def run_demo(max_epochs=None, output_dir="sklearn-siamese-demo", random_state=0):
@@ -64,8 +90,18 @@ def run_demo(max_epochs=None, output_dir="sklearn-siamese-demo", random_state=0)
     -------
     results : dict
         The accuracies printed.
+
+    Raises
+    ------
+    ValueError
+        If ``max_epochs`` is not ``None`` or a positive int.
+    NotADirectoryError
+        If ``output_dir`` (or a parent of it) is a file; both are checked
+        before training.
     """
     epochs = _epochs(max_epochs)
+    if output_dir is not None:
+        _check_output_dir(output_dir)
     X, y = load_digits(return_X_y=True)
     X_train, X_test, y_train, y_test = train_test_split(
         X, y, test_size=0.3, stratify=y, random_state=random_state

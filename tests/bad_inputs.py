@@ -34,7 +34,7 @@ from sklearn_siamese import (
     load,
 )
 from sklearn_siamese.cli import CommandError, main
-from sklearn_siamese.datasets import load_image_folder
+from sklearn_siamese.datasets import load_image_folder, make_glyphs, make_two_views
 from sklearn_siamese.sampling import make_pair_indices, make_triplet_indices
 
 
@@ -237,6 +237,38 @@ def _compare(image_b=None, *, model=True):
             status = main(["compare", model_path, image_a, path_b])
         if status != 0:
             raise CommandError(stderr.getvalue().strip())
+
+
+def _command(*argv, files=()):
+    """``sklearn-siamese *argv`` in a temporary folder holding a saved image
+    encoder ``model.pt``, a loadable folder ``images`` and the empty
+    ``files``; ``<tmp>`` in an argument stands for the folder. A failure
+    (exit status 1, one line on stderr) is raised as the ``CommandError`` it
+    reports."""
+    with _tempdir() as tmp:
+        _fitted_image_encoder().save(os.path.join(tmp, "model.pt"))
+        _image_folder(os.path.join(tmp, "images"))
+        for name in files:
+            open(os.path.join(tmp, name), "wb").close()
+        argv = [arg.replace("<tmp>", tmp) for arg in argv]
+        stdout, stderr = io.StringIO(), io.StringIO()
+        with contextlib.redirect_stderr(stderr), contextlib.redirect_stdout(stdout):
+            status = main(argv)
+        if status != 0:
+            raise CommandError(stderr.getvalue().strip())
+
+
+def _image_over_pixel_limit():
+    """Load an image folder while Pillow allows 20 pixels (its decompression
+    bomb check refuses images of more than twice its MAX_IMAGE_PIXELS)."""
+    from PIL import Image
+
+    limit = Image.MAX_IMAGE_PIXELS
+    Image.MAX_IMAGE_PIXELS = 10
+    try:
+        return _load_folder()
+    finally:
+        Image.MAX_IMAGE_PIXELS = limit
 
 
 # -- the cases ---------------------------------------------------------------
@@ -1274,6 +1306,80 @@ CASES = [
             "positive ints; got 0."
         ),
     ),
+    Case(
+        "load_image_folder",
+        "image over Pillow's pixel limit",
+        _image_over_pixel_limit,
+        ValueError,
+        _tmp_pattern(
+            "Cannot read the image file '<tmp>/images/class_0/0.png': Image size "
+            "(64 pixels) exceeds limit of 20 pixels, could be decompression bomb "
+            "DOS attack. Replace it with a readable image, or remove it."
+        ),
+    ),
+    # -- make_glyphs / make_two_views --------------------------------------------
+    Case(
+        "make_glyphs",
+        "n_per_class of 0",
+        lambda: make_glyphs(n_per_class=0),
+        ValueError,
+        _param("n_per_class", "make_glyphs", "an int in the range [1, inf)", "0"),
+    ),
+    Case(
+        "make_glyphs",
+        "n_classes of 0",
+        lambda: make_glyphs(n_classes=0),
+        ValueError,
+        _param("n_classes", "make_glyphs", "an int in the range [1, inf)", "0"),
+    ),
+    Case(
+        "make_glyphs",
+        "n_strokes of (0, 0)",
+        lambda: make_glyphs(n_strokes=(0, 0)),
+        ValueError,
+        _exact(
+            "n_strokes must be a (min, max) tuple of ints with 1 <= min <= max, "
+            "e.g. (1, 3), or (2, 2) for exactly two strokes; got (0, 0)."
+        ),
+    ),
+    Case(
+        "make_glyphs",
+        "n_strokes of 2",
+        lambda: make_glyphs(n_strokes=2),
+        ValueError,
+        _exact(
+            "n_strokes must be a (min, max) tuple of ints with 1 <= min <= max, "
+            "e.g. (1, 3), or (2, 2) for exactly two strokes; got 2."
+        ),
+    ),
+    Case(
+        "make_glyphs",
+        "non-square image_size (16, 12)",
+        lambda: make_glyphs(image_size=(16, 12)),
+        ValueError,
+        _param("image_size", "make_glyphs", "an int in the range [1, inf)", "(16, 12)"),
+    ),
+    Case(
+        "make_glyphs",
+        "image_size of 0",
+        lambda: make_glyphs(image_size=0),
+        ValueError,
+        _param("image_size", "make_glyphs", "an int in the range [1, inf)", "0"),
+    ),
+    Case(
+        "make_two_views",
+        "negative noise",
+        lambda: make_two_views(noise=-1),
+        ValueError,
+        _param("noise", "make_two_views", "a float in the range [0.0, inf)", "-1"),
+    ),
+    Case(
+        "make_two_views",
+        "n_features_a of 0",
+        lambda: make_two_views(n_features_a=0),
+        ValueError,
+        _param("n_features_a", "make_two_views", "an int in the range [1, inf)", "0"),
+    ),
     # -- sklearn_siamese.load ----------------------------------------------------
     Case(
         "load",
@@ -1352,5 +1458,89 @@ CASES = [
         _tmp_pattern(
             "sklearn-siamese compare: error: model file not found: <tmp>/model.pt"
         ),
+    ),
+    Case(
+        "sklearn-siamese compare",
+        "a folder instead of a model file",
+        lambda: _command("compare", "<tmp>/images", "<tmp>/a.png", "<tmp>/b.png"),
+        CommandError,
+        _tmp_pattern(
+            "sklearn-siamese compare: error: <tmp>/images is a folder, not a "
+            "model file; pass the file written by 'sklearn-siamese fit --output'"
+        ),
+    ),
+    Case(
+        "sklearn-siamese fit",
+        "--output in a folder that does not exist",
+        lambda: _command("fit", "<tmp>/images", "--output", "<tmp>/nodir/m.pt"),
+        CommandError,
+        _tmp_pattern(
+            "sklearn-siamese fit: error: cannot write <tmp>/nodir/m.pt: folder "
+            "<tmp>/nodir does not exist; create it first"
+        ),
+    ),
+    Case(
+        "sklearn-siamese fit",
+        "--output is a folder",
+        lambda: _command("fit", "<tmp>/images", "--output", "<tmp>/images"),
+        CommandError,
+        _tmp_pattern(
+            "sklearn-siamese fit: error: --output <tmp>/images is a folder; give "
+            "a file name, e.g. <tmp>/images/model.pt"
+        ),
+    ),
+    Case(
+        "sklearn-siamese fit",
+        "--max-epochs 0",
+        lambda: _command(
+            "fit", "<tmp>/images", "--output", "<tmp>/m.pt", "--max-epochs", "0"
+        ),
+        CommandError,
+        _exact("sklearn-siamese fit: error: --max-epochs must be at least 1; got 0"),
+    ),
+    Case(
+        "sklearn-siamese fit",
+        "--embedding-dim 0",
+        lambda: _command(
+            "fit", "<tmp>/images", "--output", "<tmp>/m.pt", "--embedding-dim", "0"
+        ),
+        CommandError,
+        _exact("sklearn-siamese fit: error: --embedding-dim must be at least 1; got 0"),
+    ),
+    Case(
+        "sklearn-siamese embed",
+        "--output in a folder that does not exist",
+        lambda: _command(
+            "embed", "<tmp>/model.pt", "<tmp>/images", "--output", "<tmp>/no/e.csv"
+        ),
+        CommandError,
+        _tmp_pattern(
+            "sklearn-siamese embed: error: cannot write <tmp>/no/e.csv: folder "
+            "<tmp>/no does not exist; create it first"
+        ),
+    ),
+    Case(
+        "sklearn-siamese evaluate",
+        "--n-way 1",
+        lambda: _command("evaluate", "<tmp>/model.pt", "<tmp>/images", "--n-way", "1"),
+        CommandError,
+        _exact("sklearn-siamese evaluate: error: --n-way must be at least 2; got 1"),
+    ),
+    Case(
+        "sklearn-siamese demo",
+        "--output-dir is a file",
+        lambda: _command("demo", "--output-dir", "<tmp>/plots", files=["plots"]),
+        CommandError,
+        _tmp_pattern(
+            "sklearn-siamese demo: error: --output-dir '<tmp>/plots' cannot be a "
+            "folder: '<tmp>/plots' is a file; pass another --output-dir."
+        ),
+    ),
+    Case(
+        "sklearn-siamese demo",
+        "--max-epochs 0",
+        lambda: _command("demo", "--max-epochs", "0"),
+        CommandError,
+        _exact("sklearn-siamese demo: error: --max-epochs must be at least 1; got 0"),
     ),
 ]

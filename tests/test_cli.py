@@ -1,5 +1,6 @@
 """The sklearn-siamese command line."""
 
+import os
 import subprocess
 import sys
 
@@ -139,3 +140,181 @@ def test_python_dash_m_and_demo(tmp_path):
     assert "kNN test accuracy" in out and "one-shot accuracy" in out
     assert "pair verification" in out
     assert (tmp_path / "history.png").exists() and (tmp_path / "embedding.png").exists()
+
+
+def test_outputs_checked_before_loading_or_training(tmp_path, capsys):
+    root = _write_glyphs(tmp_path / "images", 3, seed=3)
+    (tmp_path / "file").write_text("")
+    for argv, message in [
+        (["fit", str(root), "--output", str(tmp_path / "no" / "m.pt")], "no such"),
+        (["fit", str(root), "--output", str(root)], "is a folder"),
+        (["fit", str(root), "--output", str(tmp_path / "file" / "m.pt")], "is a file"),
+    ]:
+        err = _error(argv + ["--max-epochs", "1"], capsys).replace(
+            "does not", "no such"
+        )
+        assert message in err
+        assert "loaded" not in capsys.readouterr().out  # the images were not read
+    assert not (tmp_path / "no").exists()
+
+
+def test_embed_output_checked_before_loading(model, tmp_path, capsys):
+    missing = tmp_path / "missing-images"  # not read: the output fails first
+    for name in ["e.csv", "e.npy"]:
+        out = tmp_path / "no" / name
+        message = _error(
+            ["embed", str(model), str(missing), "--output", str(out)], capsys
+        )
+        assert f"cannot write {out}: folder {out.parent} does not exist" in message
+    folder = tmp_path / "looks-like.npy"
+    folder.mkdir()
+    message = _error(
+        ["embed", str(model), str(missing), "--output", str(folder)], capsys
+    )
+    assert f"--output {folder} is a folder" in message
+
+
+def test_options_checked_before_loading(tmp_path, capsys):
+    missing = str(tmp_path / "missing")
+    out = str(tmp_path / "m.pt")
+    for option, value, minimum in [
+        ("--max-epochs", "0", 1),
+        ("--embedding-dim", "0", 1),
+        ("--image-size", "0", 1),
+    ]:
+        values = [value, "28"] if option == "--image-size" else [value]
+        message = _error(["fit", missing, "--output", out, option, *values], capsys)
+        assert f"{option} must be at least {minimum}; got 0" in message
+    message = _error(["fit", missing, "--output", out, "--random-state", "-1"], capsys)
+    assert "--random-state must be between 0 and 2**32 - 1" in message
+    for option, value, minimum in [("--n-way", "1", 2), ("--k-shot", "0", 1)]:
+        message = _error(["evaluate", missing, missing, option, value], capsys)
+        assert f"{option} must be at least {minimum}; got {value}" in message
+
+
+def test_write_failures_are_one_line(tmp_path, capsys, monkeypatch):
+    root = _write_glyphs(tmp_path / "images", 3, seed=3)
+
+    def fail(*args, **kwargs):
+        raise RuntimeError("disk full\nand more torch detail")
+
+    monkeypatch.setattr(SiameseEncoder, "save", fail)
+    out = tmp_path / "m.pt"
+    message = _error(
+        ["fit", str(root), "--output", str(out), "--max-epochs", "1"], capsys
+    )
+    assert message.strip().endswith(f"cannot write {out}: disk full")
+
+
+def test_embed_write_failure_is_one_line(model, tmp_path, capsys, monkeypatch):
+    root = _write_glyphs(tmp_path / "images", 3, seed=3)
+
+    def fail(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(np, "save", fail)
+    out = tmp_path / "e.npy"
+    message = _error(["embed", str(model), str(root), "--output", str(out)], capsys)
+    assert f"cannot write {out}: [Errno 28] No space left on device" in message
+
+
+def test_demo_checks_before_training(tmp_path, capsys):
+    (tmp_path / "plots").write_text("")
+    message = _error(["demo", "--output-dir", str(tmp_path / "plots")], capsys)
+    assert "is a file; pass another --output-dir" in message
+    message = _error(["demo", "--max-epochs", "0"], capsys)
+    assert "--max-epochs must be at least 1; got 0" in message
+
+
+def test_compare_reads_images_like_load_image_folder(tmp_path):
+    from sklearn_siamese.cli import _read_image
+    from sklearn_siamese.datasets import load_image_folder
+
+    folder = tmp_path / "c"
+    folder.mkdir()
+    Image.fromarray(np.full((30, 20), 40000, np.uint16)).save(folder / "u16.png")
+    Image.fromarray(np.full((30, 20), 0.5, np.float32)).save(folder / "f.tif")
+    Image.fromarray(np.full((30, 20), 40000, np.int32)).save(folder / "i.tif")
+    rotated = np.zeros((30, 20, 3), np.uint8)
+    rotated[:, :5] = (255, 128, 0)
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    Image.fromarray(rotated).save(folder / "exif.png", exif=exif)
+    for grayscale in [True, False]:
+        X, _, paths = load_image_folder(
+            tmp_path, image_size=(12, 9), grayscale=grayscale, return_paths=True
+        )
+        for x, path in zip(X, paths):
+            np.testing.assert_array_equal(_read_image(path, (12, 9), grayscale), x)
+    values = dict(zip((os.path.basename(p) for p in paths), X))
+    assert values["u16.png"][0, 0, 0] == pytest.approx(156 / 255)  # was 1.0
+    assert values["f.tif"][0, 0, 0] == pytest.approx(128 / 255)  # was 0.0
+    # Upright: the orange left columns of the stored image are on top.
+    assert values["exif.png"][0, 0, -1] == pytest.approx(1.0)
+    assert values["exif.png"][0, -1, 0] == 0.0
+
+
+def test_compare_decompression_bomb_is_one_line(model, tmp_path, capsys, monkeypatch):
+    image = tmp_path / "big.png"
+    Image.fromarray(np.zeros((28, 28), np.uint8)).save(image)
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 100)
+    message = _error(["compare", str(model), str(image), str(image)], capsys)
+    assert f"cannot read image {image}: Image size (784 pixels) exceeds" in message
+
+
+def test_compare_folder_as_model_and_small_threshold(model, tmp_path, capsys):
+    from sklearn_siamese import load
+
+    image = tmp_path / "a.png"
+    Image.fromarray(np.zeros((28, 28), np.uint8)).save(image)
+    message = _error(["compare", str(tmp_path), str(image), str(image)], capsys)
+    assert f"{tmp_path} is a folder, not a model file" in message
+    encoder, _ = load(model, with_metadata=True)
+    tiny = tmp_path / "tiny.pt"
+    encoder.save(tiny, metadata={"threshold": 7e-6})
+    assert main(["compare", str(tiny), str(image), str(image)]) == 0
+    assert "(threshold 7e-06)" in capsys.readouterr().out
+
+
+def test_fit_log_has_no_colour_codes_in_a_pipe(tmp_path, capsys):
+    root = _write_glyphs(tmp_path / "images", 3, seed=3)
+    out = tmp_path / "m.pt"
+    argv = ["fit", str(root), "--output", str(out), "--max-epochs", "2"]
+    assert main(argv) == 0
+    log = capsys.readouterr().out
+    assert "train_loss" in log and "\x1b[" not in log
+
+
+def test_embed_csv_is_utf_8_whatever_the_locale(model, tmp_path):
+    root = _write_glyphs(tmp_path / "images", 2, seed=4)
+    (root / "alphabet" / "char00").rename(root / "alphabet" / "café")
+    out = tmp_path / "e.csv"
+    # An ASCII locale: the default encoding of open() cannot write "é".
+    env = {**os.environ, "LC_ALL": "C", "PYTHONUTF8": "0"}
+    command = [sys.executable, "-m", "sklearn_siamese", "embed", str(model)]
+    result = subprocess.run(
+        [*command, str(root), "--output", str(out)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    rows = out.read_bytes().decode("utf-8").splitlines()
+    assert len(rows) == 21 and rows[1].split(",")[1] == "alphabet/café"
+
+
+def test_help_shows_defaults_and_the_embed_output(capsys):
+    for command in ["fit", "embed", "evaluate", "demo", "compare"]:
+        with pytest.raises(SystemExit) as excinfo:
+            main([command, "--help"])
+        assert excinfo.value.code == 0
+        text = capsys.readouterr().out
+        if command == "fit":
+            assert "(default: 64)" in text and "(default: auto)" in text
+        if command == "evaluate":
+            assert "(default: 20)" in text and "(default: 1000)" in text
+        if command == "embed":
+            flat = " ".join(text.split())
+            assert "float32 array of shape (number of images, embedding size)" in flat
+            assert "class folders sorted by name" in flat
