@@ -200,8 +200,10 @@ class ClassBalancedBatches:
         # Class sequence: concatenated random permutations of the classes.
         n_slots = n_batches * p
         reps = -(-n_slots // n_classes)
-        perms = np.argsort(rng.random((reps, n_classes)), axis=1).ravel()[:n_slots]
-        classes = eligible[perms]
+        perms = np.argsort(rng.random((reps, n_classes)), axis=1)
+        if n_classes % p:
+            _distinct_across_joins(perms, p)
+        classes = eligible[perms.ravel()[:n_slots]]
         # The j-th visit of a class takes its members j*k ... j*k + k - 1 in a
         # per-epoch random cyclic order.
         visit_order = np.argsort(classes, kind="stable")
@@ -215,6 +217,26 @@ class ClassBalancedBatches:
         index = members[starts[classes][:, None] + offset].reshape(n_batches, p * k)
         for batch in index:
             yield batch, y[batch]
+
+
+def _distinct_across_joins(perms, p):
+    """Reorder the rows of ``perms`` (permutations of the classes, visited
+    in sequence ``p`` at a time) so that a batch that takes the end of one
+    row and the start of the next holds ``p`` distinct classes; every row
+    stays a permutation, so visits stay balanced."""
+    flat = perms.reshape(-1)
+    n_classes = perms.shape[1]
+    for row in range(1, len(perms)):
+        start = row * n_classes
+        fill = -start % p  # slots of the straddling batch taken from this row
+        if not fill:
+            continue
+        clash = np.isin(perms[row], flat[start - (p - fill) : start])
+        if clash[:fill].any():
+            first = np.flatnonzero(~clash)[:fill]
+            rest = np.ones(n_classes, dtype=bool)
+            rest[first] = False
+            perms[row] = np.concatenate([perms[row, first], perms[row, rest]])
 
 
 class RandomPairBatches:
@@ -591,7 +613,12 @@ class SiameseNet(NeuralNet):
     def get_loss(self, y_pred, y_true, X=None, training=False):
         if y_true is not None:
             y_true = to_tensor(y_true, device=self.data_device)
-        loss = self.criterion_(y_pred, y_true)
+        # Losses run in float32, outside any autocast: an accelerator's
+        # mixed precision calls get_loss inside autocast, where the matrix
+        # products of the in-batch distances would come out in bfloat16.
+        first = y_pred[0] if isinstance(y_pred, (tuple, list)) else y_pred
+        with torch.autocast(first.device.type, enabled=False):
+            loss = self.criterion_(_to_float32(y_pred), y_true)
         # skorch reads the loss with .item() after every step anyway; a
         # Python float test costs far less than a torch.isfinite kernel.
         if training and not math.isfinite(loss.item()):

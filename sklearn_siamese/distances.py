@@ -71,6 +71,12 @@ class EuclideanDistance(Distance):
     metric = "euclidean"
 
     def squared_pairwise(self, a, b):
+        # |a|^2 + |b|^2 - 2 a.b, after moving both sets by the same vector
+        # (distances do not change) so that the norms are small: the
+        # expansion cancels badly for vectors far from the origin.
+        if len(a):
+            centre = a.mean(0).detach()
+            a, b = a - centre, b - centre
         sq = (
             a.square().sum(1, keepdim=True)
             + b.square().sum(1).unsqueeze(0)

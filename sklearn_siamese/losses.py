@@ -60,7 +60,7 @@ class ContrastiveLoss(_DistanceLoss):
     batch of labelled embeddings it is the mean over same-class pairs plus
     the mean over different-class pairs, halved: the expectation of the
     pair loss under balanced pairs, however many pairs of each kind the
-    batch holds.
+    batch holds (a batch with pairs of one kind only gives their mean).
 
     Parameters
     ----------
@@ -164,9 +164,13 @@ class TripletLoss(_DistanceLoss):
         pos_mask = same & ~eye
         neg_mask = ~same
         if self.mining == "all":
-            loss = F.relu(dist.unsqueeze(2) - dist.unsqueeze(1) + self.margin)
-            valid = pos_mask.unsqueeze(2) & neg_mask.unsqueeze(1)
-            loss = loss[valid]
+            # One row per (anchor, positive) pair, one column per sample:
+            # (pairs x n) values rather than n^3.
+            anchor, positive = pos_mask.nonzero(as_tuple=True)
+            loss = F.relu(
+                dist[anchor, positive].unsqueeze(1) - dist[anchor] + self.margin
+            )
+            loss = loss[neg_mask[anchor]]
             return _mean_or_zero(loss[loss > 0], output)
         if self.mining == "hard":
             hardest_pos = dist.masked_fill(~pos_mask, float("-inf")).amax(1)
@@ -291,7 +295,8 @@ def get_loss(loss, *, distance="euclidean", margin=1.0, mining="all"):
     distance : str or Distance, default="euclidean"
         Passed to the built-in losses.
     margin : float, default=1.0
-        Margin of the contrastive and triplet losses.
+        Margin of the contrastive and triplet losses, and the additive
+        margin of the prototypical loss.
     mining : {"all", "hard", "semihard"}, default="all"
         Triplet mining strategy.
 

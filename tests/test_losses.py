@@ -51,6 +51,21 @@ def test_distances_match_slow_loop(name):
         assert paired[i] == pytest.approx(_slow_distance(name, a[i], b[i]), abs=1e-6)
 
 
+@pytest.mark.parametrize("scale", [1.0, 10.0, 100.0])
+def test_float32_euclidean_pairwise_far_from_the_origin(scale):
+    # |a|^2 + |b|^2 - 2 a.b cancels badly in float32 for large norms; close
+    # embeddings must still get their small distance.
+    rng = np.random.RandomState(0)
+    base = rng.uniform(size=(1, 256)) * scale
+    X = base + rng.normal(scale=1e-3, size=(8, 256))
+    expected = np.sqrt(((X[:, None] - X[None]) ** 2).sum(-1))
+    got = get_distance("euclidean").pairwise(
+        torch.tensor(X, dtype=torch.float32), torch.tensor(X, dtype=torch.float32)
+    )
+    off = ~np.eye(8, dtype=bool)
+    np.testing.assert_allclose(got.numpy()[off], expected[off], rtol=1e-3)
+
+
 @settings(max_examples=30, deadline=None)
 @given(
     name=st.sampled_from(DISTANCES),

@@ -213,3 +213,34 @@ def test_shuffled_batches_cover_every_row_once(n_rows, batch_size, seed):
     if rest == 1 and full:
         expected = [batch_size] * (full - 1) + [batch_size + 1]
     assert [len(index) for index, _ in batches] == expected
+
+
+@FAST
+@given(
+    class_counts=st.lists(st.integers(1, 30), min_size=2, max_size=25),
+    batch_size=st.integers(4, 64),
+    samples_per_class=st.integers(2, 8),
+    seed=seeds,
+)
+def test_class_balanced_batches_hold_distinct_classes_evenly(
+    class_counts, batch_size, samples_per_class, seed
+):
+    from sklearn_siamese._net import ClassBalancedBatches
+
+    y = np.repeat(np.arange(len(class_counts)), class_counts)
+    eligible = np.flatnonzero(np.asarray(class_counts) >= 2)
+    if len(eligible) < 2:
+        return  # the estimators refuse such y
+    plan = ClassBalancedBatches(batch_size, samples_per_class)
+    visits = np.zeros(len(class_counts), dtype=int)
+    sizes = set()
+    for index, target in plan(y, np.random.default_rng(seed)):
+        assert_array_equal(target, y[index])
+        classes, counts = np.unique(target, return_counts=True)
+        # every class of a batch is a distinct visit of K samples
+        assert len(set(counts)) == 1
+        sizes.add((len(classes), counts[0]))
+        visits[classes] += 1
+    assert len(sizes) == 1  # P classes of K samples, in every batch
+    assert set(np.flatnonzero(visits)) <= set(eligible)
+    assert visits[eligible].max() - visits[eligible].min() <= 1

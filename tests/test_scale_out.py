@@ -107,6 +107,28 @@ def test_accelerated_pair_classifier(digits, Accelerator):
     )
 
 
+@pytest.mark.parametrize(
+    "loss, distance",
+    [("prototypical", "cosine"), ("contrastive", "cosine"), ("triplet", "euclidean")],
+)
+def test_accelerator_mixed_precision_computes_losses_in_float32(
+    digits, Accelerator, loss, distance
+):
+    # The accelerator runs the loss inside its bfloat16 autocast; the losses
+    # run outside it, in float32, as with precision="32".
+    X, y = digits
+    kwargs = dict(loss=loss, distance=distance, random_state=0, **FAST)
+    accelerated = SiameseEncoder(
+        accelerator=Accelerator(cpu=True, mixed_precision="bf16"), **kwargs
+    ).fit(X[:300], y[:300])
+    plain = SiameseEncoder(precision="bf16", **kwargs).fit(X[:300], y[:300])
+    np.testing.assert_allclose(
+        accelerated.history_[:, "train_loss"],
+        plain.history_[:, "train_loss"],
+        rtol=0.05,
+    )
+
+
 def test_precision_and_accelerator_do_not_mix(digits, Accelerator):
     X, y = digits
     encoder = SiameseEncoder(
