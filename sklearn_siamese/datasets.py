@@ -5,6 +5,7 @@ Nothing here downloads.
 
 import numbers
 import os
+from collections.abc import Sequence
 
 import numpy as np
 import torch
@@ -67,10 +68,10 @@ def make_glyphs(
     image_size : int, default=28
         Images are ``image_size x image_size``; the glyphs are square, so
         resize them (e.g. with ``PIL.Image.resize``) for other shapes.
-    n_strokes : tuple of int, default=(1, 3)
+    n_strokes : tuple of (int, int), default=(1, 3)
         Inclusive range ``(min, max)`` of the number of strokes of a
         character, ``1 <= min <= max``; ``(2, 2)`` gives every character
-        two strokes.
+        two strokes. Any sequence or array of two ints is accepted.
     jitter : float, default=0.04
         Standard deviation of the per-drawing control-point noise, as a
         fraction of the image size.
@@ -133,16 +134,19 @@ def make_glyphs(
 
 
 def _check_n_strokes(n_strokes):
-    """``(min, max)`` of ``make_glyphs``' ``n_strokes``, or a clear error."""
-    if (
-        isinstance(n_strokes, (tuple, list))
-        and len(n_strokes) == 2
-        and all(
-            isinstance(v, numbers.Integral) and not isinstance(v, (bool, np.bool_))
-            for v in n_strokes
-        )
+    """``(min, max)`` of ``make_glyphs``' ``n_strokes`` (any sequence or
+    array of two ints), or a clear error."""
+    values = (
+        list(n_strokes)
+        if isinstance(n_strokes, (Sequence, np.ndarray))
+        and not isinstance(n_strokes, str)
+        else []
+    )
+    if len(values) == 2 and all(
+        isinstance(v, numbers.Integral) and not isinstance(v, (bool, np.bool_))
+        for v in values
     ):
-        low, high = int(n_strokes[0]), int(n_strokes[1])
+        low, high = int(values[0]), int(values[1])
         if 1 <= low <= high:
             return low, high
     raise ValueError(
@@ -229,9 +233,13 @@ def make_two_views(
 
 _IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp")
 
-# Pillow opens 16-bit grayscale images in these modes; its own convert("L")
-# clips them at 255 instead of scaling, so they are scaled here.
-_SIXTEEN_BIT_MODES = ("I;16", "I;16L", "I;16B", "I;16N")
+# The integer modes Pillow opens 16-bit grayscale images in ("I;16",
+# "I;16B", ...; older Pillows open 16-bit PNGs as "I"); its own
+# convert("L") clips them at 255 instead of scaling, so they are scaled here.
+_SIXTEEN_BIT_PREFIX = "I;16"
+
+# The EXIF orientation tag; 1 (or no tag) means the image is stored upright.
+_ORIENTATION = 0x0112
 
 
 class _UnreadableImage(ValueError):
@@ -248,33 +256,29 @@ class _UnreadableImage(ValueError):
 
 def _as_8_bit(image):
     """``image`` in a mode that ``convert("L")`` and ``convert("RGB")`` scale
-    right: 16-bit, 32-bit integer and float images become 8-bit ``"L"``."""
+    right: 16-bit and 32-bit integer and float images become 8-bit ``"L"``.
+
+    One fixed scale per mode, whatever the values of the image: integer
+    images (``"I"``, ``"I;16"``...) span ``[0, 65535]``, float ones
+    (``"F"``) ``[0, 1]``; values outside are clipped and NaN is 0.
+    """
     from PIL import Image
 
-    if image.mode in _SIXTEEN_BIT_MODES:
-        high = np.asarray(image, dtype=np.int32).clip(0, 65535) >> 8
-    elif image.mode == "I":
-        # 32-bit integers: 8-bit values, unless larger ones say 16-bit.
-        pixels = np.asarray(image, dtype=np.int64).clip(0, 65535)
-        high = pixels >> 8 if pixels.size and pixels.max() > 255 else pixels
+    if image.mode == "I" or image.mode.startswith(_SIXTEEN_BIT_PREFIX):
+        pixels = np.asarray(image, dtype=np.float64).clip(0, 65535) / 257
     elif image.mode == "F":
-        # Floats: in [0, 1] when no finite value exceeds 1, else on the
-        # 8-bit scale, or the 16-bit one when a value exceeds 255.
         pixels = np.asarray(image, dtype=np.float64)
-        finite = pixels[np.isfinite(pixels)]
-        peak = finite.max() if finite.size else 0.0
-        scale = 255.0 if peak <= 1.0 else 1.0 if peak <= 255.0 else 255.0 / 65535
-        pixels = np.nan_to_num(pixels * scale, nan=0.0, posinf=255.0, neginf=0.0)
-        high = np.rint(pixels).clip(0, 255)
+        pixels = np.nan_to_num(pixels, nan=0.0, posinf=1.0, neginf=0.0)
+        pixels = pixels.clip(0.0, 1.0) * 255
     else:
         return image
-    return Image.fromarray(high.astype(np.uint8))
+    return Image.fromarray(np.rint(pixels).astype(np.uint8))
 
 
-def _read_image(path, image_size, grayscale):
-    """One image file as the models see it: float32 in ``[0, 1]``, resized
-    to ``image_size`` ``(height, width)``, of shape ``(H, W)`` when
-    ``grayscale`` else ``(3, H, W)``. The only reader of image files, for
+def _read_8_bit(path, image_size, grayscale):
+    """One image file as 8-bit pixels, resized to ``image_size``
+    ``(height, width)``: a uint8 array of shape ``(H, W)`` when
+    ``grayscale`` else ``(H, W, 3)``. The only reader of image files, for
     :func:`load_image_folder` and the command line alike; an unreadable
     file raises ``_UnreadableImage``. Needs Pillow."""
     from PIL import Image, ImageOps
@@ -283,13 +287,23 @@ def _read_image(path, image_size, grayscale):
     unreadable = (OSError, SyntaxError, ValueError, Image.DecompressionBombError)
     try:
         with Image.open(path) as image:
-            image = _as_8_bit(ImageOps.exif_transpose(image))
-            image = image.convert("L" if grayscale else "RGB")
+            # exif_transpose copies an upright image: only called to turn one.
+            if image.getexif().get(_ORIENTATION, 1) != 1:
+                image = ImageOps.exif_transpose(image)
+            image = _as_8_bit(image).convert("L" if grayscale else "RGB")
     except unreadable as exc:
         raise _UnreadableImage(str(path), str(exc).strip()) from exc
     if image.size != (width, height):
         image = image.resize((width, height), Image.Resampling.BILINEAR)
-    pixels = np.asarray(image, dtype=np.float32) / np.float32(255.0)
+    return np.asarray(image)
+
+
+def _read_image(path, image_size, grayscale):
+    """One image file as the models see it: float32 in ``[0, 1]``, of shape
+    ``(H, W)`` when ``grayscale`` else ``(3, H, W)``; the values of
+    :func:`load_image_folder`, bit for bit (see ``_read_8_bit``)."""
+    pixels = _read_8_bit(path, image_size, grayscale).astype(np.float32)
+    pixels /= np.float32(255.0)
     return pixels if grayscale else pixels.transpose(2, 0, 1)
 
 
@@ -335,15 +349,20 @@ def _raise(exc):
 def _find_classes(root, extensions):
     """``[(class name, [file paths])]`` of the leaf folders under ``root``.
 
-    Two walks: first without following links, then following them, each in
-    sorted order with real folders before links. A folder reached both
-    directly and through a link is thus named by its own path, and one
-    reached through links only by the first of them: the names never depend
-    on the order ``os.listdir`` gives.
+    Two walks, each depth first and, in every folder, through its real
+    subfolders before its links to folders, each group sorted by name: the
+    first without following links, the second, only when the first met
+    links to folders, following them. A folder reached both directly and
+    through a link is thus named by its own path, and one reached through
+    links only by the first link the second walk meets: the names never
+    depend on the order ``os.listdir`` gives.
     """
     classes = []
     named = set()  # real paths of the folders read (or skipped) once
+    met_links = False  # did the first walk pass links to folders?
     for follow_links in (False, True):
+        if follow_links and not met_links:
+            break  # following links would walk the same folders again
         walked = set()  # real paths of the folders of this walk, against loops
         walk = os.walk(root, onerror=_raise, followlinks=follow_links)
         for folder, subfolders, files in walk:
@@ -354,9 +373,15 @@ def _find_classes(root, extensions):
                 continue
             walked.add(real)
             # Hidden folders skipped; sorted, real folders before links.
+            links = {
+                d
+                for d in subfolders
+                if not d.startswith(".") and os.path.islink(os.path.join(folder, d))
+            }
+            met_links = met_links or bool(links)
             subfolders[:] = sorted(
                 (d for d in subfolders if not d.startswith(".")),
-                key=lambda d: (os.path.islink(os.path.join(folder, d)), d),
+                key=lambda d: (d in links, d),
             )
             if real in named:
                 continue
@@ -416,8 +441,11 @@ def load_image_folder(
     misplaced?) and raise a ``ValueError`` naming the folder, as do images
     directly in ``root``. Symbolic links to folders are followed; a folder
     reached twice (through links, or directly and through a link) is read
-    once, named by its own path when it lies under ``root``, else by its
-    first link in sorted order.
+    once, named by its own path when it lies under ``root``, else by the
+    first of its links met in a depth-first walk of ``root`` that enters,
+    in every folder, the real subfolders before the links, each sorted by
+    name: a link ``root/z/ext``, in a real folder, comes before a link
+    ``root/y_link``.
 
     Needs Pillow: ``pip install "sklearn-siamese[images]"``.
 
@@ -443,11 +471,13 @@ def load_image_folder(
     -------
     X : ndarray of shape (n_samples, H, W) or (n_samples, 3, H, W)
         The images, float32 in ``[0, 1]``, upright (their EXIF orientation
-        applied). 16-bit images, and 32-bit integer ones with a value above
-        255, are scaled from the full 16-bit range; other 32-bit integer
-        images are taken as 8-bit. Float images are taken as ``[0, 1]``
-        when no value exceeds 1, else as 8-bit or (with a value above 255)
-        16-bit; values outside the range are clipped and NaN is 0.
+        applied). Each kind of image has one fixed scale, whatever its own
+        values: 8-bit images (and palette, RGBA...) ``[0, 255]``; 16-bit
+        and 32-bit integer images (Pillow modes ``"I;16"`` and ``"I"``)
+        ``[0, 65535]``, so an ``"I"`` image of 8-bit values comes out
+        nearly black; float images (mode ``"F"``) ``[0, 1]``. Values
+        outside the scale are clipped, and NaN is 0. Images are read in
+        8-bit precision.
     y : ndarray of str of shape (n_samples,)
         The class of each image: the path of its leaf folder relative to
         ``root``, with ``"/"`` separators on every platform.
@@ -517,7 +547,9 @@ def load_image_folder(
     shape = (height, width) if grayscale else (3, height, width)
     X = np.empty((len(paths), *shape), dtype=np.float32)
     for i, path in enumerate(paths.tolist()):  # str, not np.str_, in messages
-        X[i] = _read_image(path, (height, width), grayscale)
+        pixels = _read_8_bit(path, (height, width), grayscale)
+        X[i] = pixels if grayscale else pixels.transpose(2, 0, 1)
+    X /= np.float32(255.0)  # once for all, as _read_image does for one
     if return_paths:
         return X, y, paths
     return X, y

@@ -1354,6 +1354,16 @@ CASES = [
     ),
     Case(
         "make_glyphs",
+        "n_strokes of floats",
+        lambda: make_glyphs(n_strokes=np.array([1.0, 3.0])),
+        ValueError,
+        _exact(
+            "n_strokes must be a (min, max) tuple of ints with 1 <= min <= max, "
+            "e.g. (1, 3), or (2, 2) for exactly two strokes; got array([1., 3.])."
+        ),
+    ),
+    Case(
+        "make_glyphs",
         "non-square image_size (16, 12)",
         lambda: make_glyphs(image_size=(16, 12)),
         ValueError,

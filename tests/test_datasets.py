@@ -273,31 +273,51 @@ def test_make_two_views():
 
 
 def test_float_and_32_bit_integer_images(tmp_path):
-    # Mode "F" (float32 TIFF): in [0, 1] when no value exceeds 1, else on
-    # the 8-bit or 16-bit scale; mode "I" (int32): 8-bit unless a value
-    # exceeds 255. Pillow's own convert("L") made all of them black.
+    # One fixed scale per mode: "F" (float32 TIFF) [0, 1]; "I" (int32) and
+    # "I;16" (uint16) [0, 65535]. Pillow's own convert("L") made the float
+    # images black and clipped the integer ones at 255.
     images = {
-        "f_unit.tif": np.full((4, 4), 0.5, np.float32),
-        "f_byte.tif": np.full((4, 4), 51.0, np.float32),
-        "f_word.tif": np.full((4, 4), 40000.0, np.float32),
-        "i_byte.tif": np.full((4, 4), 128, np.int32),
+        "f_unit.tif": np.full((4, 4), 0.4, np.float32),
+        "f_byte.tif": np.full((4, 4), 51.0, np.float32),  # clipped at 1
+        "i_byte.tif": np.full((4, 4), 250, np.int32),
         "i_word.tif": np.full((4, 4), 40000, np.int32),
-        "u16.png": np.full((4, 4), 40000, np.uint16),
+        "u16_byte.png": np.full((4, 4), 250, np.uint16),
+        "u16_word.png": np.full((4, 4), 40000, np.uint16),
     }
     for name, pixels in images.items():
         _save(tmp_path / "c" / name, pixels)
     modes = {name: Image.open(tmp_path / "c" / name).mode for name in images}
     assert modes["f_unit.tif"] == "F" and modes["i_byte.tif"] == "I"
+    assert modes["u16_byte.png"].startswith("I;16")
     X, _, paths = load_image_folder(tmp_path, image_size=4, return_paths=True)
     values = dict(zip((os.path.basename(p) for p in paths), X[:, 0, 0]))
-    assert values["f_unit.tif"] == pytest.approx(128 / 255)
-    assert values["f_byte.tif"] == pytest.approx(51 / 255)
-    assert values["i_byte.tif"] == pytest.approx(128 / 255)
-    # 16-bit values keep their high byte, however they are stored.
-    for name in ["f_word.tif", "i_word.tif", "u16.png"]:
+    assert values["f_unit.tif"] == pytest.approx(102 / 255)
+    assert values["f_byte.tif"] == 1.0
+    # 16-bit values: v * 255 / 65535, rounded; the same in "I" and "I;16".
+    for name in ["i_word.tif", "u16_word.png"]:
         assert values[name] == pytest.approx(156 / 255), name
+    for name in ["i_byte.tif", "u16_byte.png"]:
+        assert values[name] == pytest.approx(1 / 255), name
     X_rgb, _ = load_image_folder(tmp_path, image_size=4, grayscale=False)
     np.testing.assert_allclose(X_rgb[:, 0], X, atol=1e-6)
+
+
+@pytest.mark.parametrize(
+    "dtype, value, others",
+    [
+        (np.float32, 0.9, [0.5, 1.1, 40.0]),
+        (np.int32, 250, [100, 300, 70000]),
+        (np.uint16, 250, [100, 300, 65535]),
+    ],
+)
+def test_pixel_values_do_not_depend_on_the_image_peak(tmp_path, dtype, value, others):
+    # A pixel of `value` beside a pixel of each of `others`: the image's
+    # peak used to pick the scale (an "F" 0.9 gave 0.898 beside 0.5 but
+    # 0.0039 beside 1.1; an "I" 250 gave 0.98 beside 100, 0.0039 beside 300).
+    for i, other in enumerate(others):
+        _save(tmp_path / "c" / f"{i}.tif", np.array([[value, other]], dtype))
+    X, _ = load_image_folder(tmp_path, image_size=(1, 2))
+    assert np.all(X[:, 0, 0] == X[0, 0, 0])
 
 
 def test_float_image_clipped_and_nan_safe(tmp_path):
@@ -317,6 +337,57 @@ def test_exif_orientation_is_applied(tmp_path):
     X, _ = load_image_folder(tmp_path, image_size=(4, 2))
     # Displayed 2 wide and 4 high, the white column now the top row.
     np.testing.assert_array_equal(X[0], np.rot90(pixels, -1) / 255)
+
+
+def test_exif_transpose_only_for_turned_images(tmp_path, monkeypatch):
+    from PIL import ImageOps
+
+    calls = []
+    transpose = ImageOps.exif_transpose
+
+    def counting(image, **kwargs):
+        calls.append(image.getexif().get(0x0112))
+        return transpose(image, **kwargs)
+
+    monkeypatch.setattr(ImageOps, "exif_transpose", counting)
+    pixels = np.zeros((2, 4), np.uint8)
+    pixels[:, 0] = 255
+    _save(tmp_path / "c" / "0_plain.png", pixels)
+    for orientation in [1, 3]:
+        exif = Image.Exif()
+        exif[0x0112] = orientation
+        path = tmp_path / "c" / f"{orientation}_tagged.png"
+        Image.fromarray(pixels).save(path, exif=exif)
+    X, _ = load_image_folder(tmp_path, image_size=(2, 4))
+    assert calls == [3]  # not for the upright images (the call copies them)
+    np.testing.assert_array_equal(X[0], pixels / 255)
+    np.testing.assert_array_equal(X[1], pixels / 255)
+    np.testing.assert_array_equal(X[2], pixels[::-1, ::-1] / 255)
+
+
+def test_links_walk_only_when_there_are_links(nested, monkeypatch):
+    walks = []
+    walk = os.walk
+
+    def recording(top, **kwargs):
+        walks.append(kwargs["followlinks"])
+        return walk(top, **kwargs)
+
+    monkeypatch.setattr(os, "walk", recording)
+    _, y = load_image_folder(nested, image_size=3)
+    assert walks == [False]  # no links: walking again would find nothing new
+    if not hasattr(os, "symlink"):
+        return
+    # A link in a hidden folder is not reached, so it does not count.
+    os.mkdir(nested / ".hidden")
+    os.symlink(nested / "beta", nested / ".hidden" / "link")
+    walks.clear()
+    assert load_image_folder(nested, image_size=3)[1].tolist() == y.tolist()
+    assert walks == [False]
+    os.symlink(nested / "beta" / "charC", nested / "alpha" / "linked")
+    walks.clear()
+    assert load_image_folder(nested, image_size=3)[1].tolist() == y.tolist()
+    assert walks == [False, True]
 
 
 @pytest.mark.skipif(not hasattr(os, "symlink"), reason="no symbolic links")
@@ -339,7 +410,8 @@ def test_linked_folders_named_by_their_own_path(tmp_path):
         pytest.skip("cannot create symbolic links here")
     for _ in range(3):
         _, y = load_image_folder(root, image_size=3)
-        # Real folders are walked before links: z/ext before y_link.
+        # Walked depth first, real folders before links, each sorted: the
+        # link z/ext, in the real folder z, is met before the link y_link.
         assert y.tolist() == ["b", "z/ext", "z/real"]
 
 
@@ -357,6 +429,17 @@ def test_make_glyphs_edge_values():
 
 
 @pytest.mark.parametrize(
+    "n_strokes",
+    [np.array([1, 2]), np.array([1, 2], np.int32), [np.int64(1), 2], range(1, 3)],
+)
+def test_make_glyphs_n_strokes_any_sequence_of_two_ints(n_strokes):
+    X, _ = make_glyphs(3, 2, n_strokes=n_strokes, random_state=0)
+    np.testing.assert_array_equal(
+        X, make_glyphs(3, 2, n_strokes=(1, 2), random_state=0)[0]
+    )
+
+
+@pytest.mark.parametrize(
     "params, match",
     [
         ({"n_per_class": 0}, "'n_per_class' parameter of make_glyphs"),
@@ -366,6 +449,14 @@ def test_make_glyphs_edge_values():
         ({"n_strokes": (3, 1)}, r"n_strokes must be a \(min, max\) tuple.*\(3, 1\)"),
         ({"n_strokes": (1,)}, r"n_strokes must be a \(min, max\) tuple.*\(1,\)"),
         ({"n_strokes": (1.0, 2)}, r"n_strokes must be a \(min, max\) tuple"),
+        (
+            {"n_strokes": np.array([1.0, 2.0])},
+            r"n_strokes must .*array\(\[1\., 2\.\]\)",
+        ),
+        ({"n_strokes": np.array([True, True])}, r"n_strokes must be a \(min, max\)"),
+        ({"n_strokes": np.array([[1, 2]])}, r"n_strokes must be a \(min, max\)"),
+        ({"n_strokes": "12"}, r"n_strokes must be a \(min, max\) tuple.*'12'"),
+        ({"n_strokes": {1, 2}}, r"n_strokes must be a \(min, max\) tuple"),
     ],
 )
 def test_make_glyphs_bad_params(params, match):
