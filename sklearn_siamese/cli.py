@@ -12,6 +12,7 @@ Errors a user can cause (a missing file, an unreadable image, an
 incompatible model, an output that cannot be written, an invalid option
 value) print one line to stderr and exit with status 1; the options and the
 output paths are checked before any data is read or any training starts.
+Paths may start with ``~``, the home folder.
 """
 
 import argparse
@@ -54,23 +55,105 @@ def _check_random_state(value):
         )
 
 
-def _check_output(path, example):
-    """Fail now, rather than after training, when ``path`` cannot be written."""
+def _prepare_output(path, name, *, folder=False, example):
+    """Fail now, rather than after training, when ``path`` cannot be written.
+
+    The one check of the outputs of ``fit``, ``embed`` and ``demo`` (and of
+    :func:`~sklearn_siamese.demo.run_demo`). ``path`` is a file to write,
+    whose folder must exist, or with ``folder=True`` a folder to write files
+    in, created here (with its missing parents) once checked; ``name`` is
+    the option or parameter that gave it, and ``example`` a file (or folder)
+    name to suggest. A link is checked as what it points to.
+
+    Raises
+    ------
+    OSError
+        With a one-line message naming ``path`` and the fix, when ``path``
+        is empty; is a link to nothing (but a file link may name a file to
+        create, in a folder that exists); is a folder where a file is
+        wanted, or a file where a folder is; is a file without write
+        permission; or when its nearest existing parent is not a folder, is
+        a folder without write permission, or (for a file) is not the
+        file's own folder; or when the folder cannot be created.
+    """
+    path = os.fspath(path)
+    kind = "folder" if folder else "file"
+    cannot = f"cannot write in {path}" if folder else f"cannot write {path}"
+    if not path:
+        raise FileNotFoundError(f"{name} is empty; give a {kind} name, e.g. {example}")
+    target = path  # what gets written: path, or the file a link names
+    if os.path.islink(path) and not os.path.exists(path):
+        # A link to a file to create is fine; a link into a missing folder,
+        # a link in a loop (realpath stops at a link) or a folder link is not.
+        target = os.path.realpath(path)
+        if (
+            folder
+            or os.path.islink(target)
+            or not os.path.isdir(os.path.dirname(target))
+        ):
+            raise FileNotFoundError(
+                f"{cannot}: it is a broken link (to {os.readlink(path)}); "
+                f"remove it, or give another {name}"
+            )
     if os.path.isdir(path):
-        raise CommandError(
-            f"--output {path} is a folder; give a file name, e.g. "
-            f"{os.path.join(path, example)}"
-        )
-    folder = os.path.dirname(path) or os.curdir
-    if not os.path.isdir(folder):
-        problem = (
-            "is a file, not a folder"
-            if os.path.exists(folder)
-            else "does not exist; create it first"
-        )
-        raise CommandError(f"cannot write {path}: folder {folder} {problem}")
-    if not os.access(folder, os.W_OK):
-        raise CommandError(f"cannot write {path}: no permission to write in {folder}")
+        if not folder:
+            raise IsADirectoryError(
+                f"{name} {path} is a folder; give a file name, e.g. "
+                f"{os.path.join(path, example)}"
+            )
+        parent = path
+    elif os.path.exists(path):
+        if folder:
+            raise NotADirectoryError(
+                f"{name} {path} is a file, not a folder; give another {name}"
+            )
+        if not os.access(path, os.W_OK):
+            raise PermissionError(
+                f"{cannot}: no permission to write the file; make it writable, "
+                f"or give another {name}"
+            )
+        return
+    else:
+        if not folder and not os.path.basename(path):
+            raise IsADirectoryError(
+                f"{name} {path} names a folder; give a file name, e.g. "
+                f"{os.path.join(path, example)}"
+            )
+        parents = []  # the missing folders, then the nearest existing one
+        parent = target
+        while not parents or not os.path.lexists(parent):
+            parent = os.path.dirname(parent.rstrip(os.sep) or os.sep) or os.curdir
+            parents.append(parent)
+        if not os.path.isdir(parent):
+            problem = "a broken link" if os.path.islink(parent) else "a file"
+            raise NotADirectoryError(f"{cannot}: {parent} is {problem}, not a folder")
+        if not folder and len(parents) > 1:
+            raise FileNotFoundError(
+                f"{cannot}: folder {parents[0]} does not exist; create it first"
+            )
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise PermissionError(f"{cannot}: no permission to write in {parent}")
+    if folder:
+        try:
+            os.makedirs(path, exist_ok=True)
+        except OSError as exc:
+            raise type(exc)(f"{cannot}: {exc.strerror or exc}") from None
+
+
+def _check_output(path, option, example, *, folder=False):
+    """``_prepare_output`` for the command line: failures as one line."""
+    try:
+        _prepare_output(path, option, folder=folder, example=example)
+    except OSError as exc:
+        raise CommandError(str(exc)) from None
+
+
+def _max_epochs(value):
+    """``--max-epochs`` of ``fit`` and ``demo``, checked: ``"auto"`` or a
+    positive int, as the estimators take it."""
+    if value != "auto":
+        _check_at_least("--max-epochs", value, 1)
+    return value
 
 
 @contextlib.contextmanager
@@ -100,6 +183,8 @@ class _NoColour:
 
 def _plain_stdout():
     """Colours off while stdout is not a terminal, or when NO_COLOR is set."""
+    if sys.stdout is None:  # pythonw, or a closed stdout: print() drops text
+        return contextlib.nullcontext()
     isatty = getattr(sys.stdout, "isatty", None)
     if os.environ.get("NO_COLOR") or not (isatty and isatty()):
         return contextlib.redirect_stdout(_NoColour(sys.stdout))
@@ -198,11 +283,10 @@ def cmd_fit(args):
 
     for side in args.image_size:
         _check_at_least("--image-size", side, 1)
-    if args.max_epochs != "auto":
-        _check_at_least("--max-epochs", args.max_epochs, 1)
+    max_epochs = _max_epochs(args.max_epochs)
     _check_at_least("--embedding-dim", args.embedding_dim, 1)
     _check_random_state(args.random_state)
-    _check_output(args.output, "model.pt")
+    _check_output(args.output, "--output", "model.pt")
     X, y, _ = _load_folder(args.image_dir, tuple(args.image_size), not args.color)
     _say(
         f"loaded {len(X)} images of {len(np.unique(y))} classes from "
@@ -212,7 +296,7 @@ def cmd_fit(args):
         module=args.module,
         loss=args.loss,
         embedding_dim=args.embedding_dim,
-        max_epochs=args.max_epochs,
+        max_epochs=max_epochs,
         augment=args.augment,
         random_state=args.random_state,
         verbose=1,
@@ -270,7 +354,8 @@ def _embed_with(model, X):
 def cmd_embed(args):
     if not args.output.endswith((".csv", ".npy")):
         raise CommandError("--output must end in .csv or .npy")
-    _check_output(args.output, "embeddings" + os.path.splitext(args.output)[1])
+    example = "embeddings" + os.path.splitext(args.output)[1]
+    _check_output(args.output, "--output", example)
     model, _ = _load_model(args.model)
     size, gray = _image_kind(model)
     X, y, paths = _load_folder(args.image_dir, size, gray)
@@ -327,17 +412,12 @@ def cmd_evaluate(args):
 
 
 def cmd_demo(args):
-    from .demo import _check_output_dir, run_demo
+    from .demo import _run_demo
 
-    if args.max_epochs != "auto":
-        _check_at_least("--max-epochs", args.max_epochs, 1)
-    max_epochs = None if args.max_epochs == "auto" else args.max_epochs
+    max_epochs = _max_epochs(args.max_epochs)
+    _check_output(args.output_dir, "--output-dir", "sklearn-siamese-demo", folder=True)
     try:
-        _check_output_dir(args.output_dir, "--output-dir")
-    except OSError as exc:
-        raise CommandError(str(exc)) from None
-    try:
-        run_demo(max_epochs=max_epochs, output_dir=args.output_dir)
+        _run_demo(max_epochs, args.output_dir)
     except (ValueError, OSError) as exc:
         print(flush=True)  # ends the line of the step that failed
         raise CommandError(_one_line(exc)) from None
@@ -400,7 +480,10 @@ def build_parser():
         )
 
     def positional(parser, name, help):
-        parser.add_argument(name.lower(), metavar=name, help=help)
+        """A path argument; ``~`` expanded, as for every path option."""
+        parser.add_argument(
+            name.lower(), metavar=name, type=os.path.expanduser, help=help
+        )
 
     demo = command(
         "demo",
@@ -421,7 +504,8 @@ def build_parser():
         "--output-dir",
         default="sklearn-siamese-demo",
         metavar="DIR",
-        help="folder for the PNG plots, created if missing",
+        type=os.path.expanduser,
+        help="folder for the PNG plots, created (with missing parents) before training",
     )
     demo.set_defaults(func=cmd_demo)
 
@@ -438,6 +522,7 @@ def build_parser():
         "--output",
         required=True,
         metavar="MODEL",
+        type=os.path.expanduser,
         help="model file to write (its folder must exist)",
     )
     fit.add_argument(
@@ -512,6 +597,7 @@ def build_parser():
         "--output",
         required=True,
         metavar="FILE",
+        type=os.path.expanduser,
         help="FILE.npy (the array) or FILE.csv (paths, labels and embeddings)",
     )
     embed.set_defaults(func=cmd_embed)

@@ -24,6 +24,7 @@ from sklearn.neighbors import KNeighborsClassifier
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
+from .cli import _prepare_output
 from .encoder import SiameseEncoder
 from .metrics import one_shot_accuracy
 from .pair_classifier import PairClassifier
@@ -59,20 +60,6 @@ def _epochs(max_epochs):
     return int(max_epochs)
 
 
-def _check_output_dir(output_dir, name="output_dir"):
-    """Fail before training, not after it, when ``output_dir`` cannot be a
-    folder: it, or the nearest of its parents that exists, is a file;
-    ``name`` is the parameter or option to name."""
-    path = os.path.abspath(output_dir)
-    while not os.path.exists(path):
-        path = os.path.dirname(path)
-    if not os.path.isdir(path):
-        raise NotADirectoryError(
-            f"{name} {os.fspath(output_dir)!r} cannot be a folder: {path!r} "
-            f"is a file; pass another {name}."
-        )
-
-
 def run_demo(max_epochs=None, output_dir="sklearn-siamese-demo", random_state=0):
     """Run the digits demo; return its figures as a dict.
 
@@ -95,13 +82,24 @@ def run_demo(max_epochs=None, output_dir="sklearn-siamese-demo", random_state=0)
     ------
     ValueError
         If ``max_epochs`` is not ``None`` or a positive int.
-    NotADirectoryError
-        If ``output_dir`` (or a parent of it) is a file; both are checked
-        before training.
+    OSError
+        If ``output_dir`` cannot be a folder to write in: it is empty, a
+        file or a broken link; its nearest existing parent is a file, or a
+        folder without write permission; or it cannot be created. Both are
+        checked, and ``output_dir`` created, before training.
     """
     epochs = _epochs(max_epochs)
     if output_dir is not None:
-        _check_output_dir(output_dir)
+        _prepare_output(
+            output_dir, "output_dir", folder=True, example="sklearn-siamese-demo"
+        )
+    return _run_demo(epochs, output_dir, random_state)
+
+
+def _run_demo(epochs, output_dir, random_state=0):
+    """``run_demo`` once its parameters are checked (and ``output_dir``
+    created): ``epochs`` is ``"auto"`` or a positive int. The command line
+    checks its own options, with their own names, and calls this."""
     X, y = load_digits(return_X_y=True)
     X_train, X_test, y_train, y_test = train_test_split(
         X, y, test_size=0.3, stratify=y, random_state=random_state
@@ -170,7 +168,6 @@ def run_demo(max_epochs=None, output_dir="sklearn-siamese-demo", random_state=0)
         except ImportError:
             print(' skipped: pip install "sklearn-siamese[plot]"', end="")
             return results
-        os.makedirs(output_dir, exist_ok=True)
         encoder = pipe[1]
         ax = plot_history(encoder)
         ax.figure.savefig(os.path.join(output_dir, "history.png"), dpi=100)

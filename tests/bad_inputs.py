@@ -1501,6 +1501,26 @@ CASES = [
     ),
     Case(
         "sklearn-siamese fit",
+        "empty --output",
+        lambda: _command("fit", "<tmp>/images", "--output", ""),
+        CommandError,
+        _exact(
+            "sklearn-siamese fit: error: --output is empty; give a file name, "
+            "e.g. model.pt"
+        ),
+    ),
+    Case(
+        "sklearn-siamese fit",
+        "--output ending in a separator",
+        lambda: _command("fit", "<tmp>/images", "--output", "<tmp>/models/"),
+        CommandError,
+        _tmp_pattern(
+            "sklearn-siamese fit: error: --output <tmp>/models/ names a folder; "
+            "give a file name, e.g. <tmp>/models/model.pt"
+        ),
+    ),
+    Case(
+        "sklearn-siamese fit",
         "--max-epochs 0",
         lambda: _command(
             "fit", "<tmp>/images", "--output", "<tmp>/m.pt", "--max-epochs", "0"
@@ -1542,8 +1562,18 @@ CASES = [
         lambda: _command("demo", "--output-dir", "<tmp>/plots", files=["plots"]),
         CommandError,
         _tmp_pattern(
-            "sklearn-siamese demo: error: --output-dir '<tmp>/plots' cannot be a "
-            "folder: '<tmp>/plots' is a file; pass another --output-dir."
+            "sklearn-siamese demo: error: --output-dir <tmp>/plots is a file, not "
+            "a folder; give another --output-dir"
+        ),
+    ),
+    Case(
+        "sklearn-siamese demo",
+        "--output-dir in a file",
+        lambda: _command("demo", "--output-dir", "<tmp>/plots/new", files=["plots"]),
+        CommandError,
+        _tmp_pattern(
+            "sklearn-siamese demo: error: cannot write in <tmp>/plots/new: "
+            "<tmp>/plots is a file, not a folder"
         ),
     ),
     Case(

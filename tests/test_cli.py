@@ -219,11 +219,133 @@ def test_embed_write_failure_is_one_line(model, tmp_path, capsys, monkeypatch):
 
 
 def test_demo_checks_before_training(tmp_path, capsys):
-    (tmp_path / "plots").write_text("")
-    message = _error(["demo", "--output-dir", str(tmp_path / "plots")], capsys)
-    assert "is a file; pass another --output-dir" in message
+    plots = tmp_path / "plots"
+    plots.write_text("")
+    message = _error(["demo", "--output-dir", str(plots)], capsys)
+    assert f"--output-dir {plots} is a file, not a folder; give another" in message
+    message = _error(["demo", "--output-dir", str(plots / "sub")], capsys)
+    assert f"cannot write in {plots / 'sub'}: {plots} is a file, not a" in message
     message = _error(["demo", "--max-epochs", "0"], capsys)
     assert "--max-epochs must be at least 1; got 0" in message
+
+
+def _read_only(monkeypatch, *paths):
+    """``os.access`` denies writing ``paths``, whoever runs the tests (root
+    may write anything, whatever the permissions say)."""
+    denied = {os.path.realpath(path) for path in paths}
+    access = os.access
+
+    def emulated(path, mode):
+        if mode & os.W_OK and os.path.realpath(path) in denied:
+            return False
+        return access(path, mode)
+
+    monkeypatch.setattr(os, "access", emulated)
+
+
+def test_outputs_that_would_fail_after_training(model, tmp_path, capsys, monkeypatch):
+    missing = str(tmp_path / "missing")  # never read: the output fails first
+    existing = tmp_path / "old.pt"
+    existing.write_text("")
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    _read_only(monkeypatch, existing, locked)
+    fit = ["fit", missing, "--max-epochs", "1", "--output"]
+    embed = ["embed", str(model), missing, "--output"]
+    for argv, message in [
+        (fit + [str(existing)], f"cannot write {existing}: no permission to write"),
+        (fit + [str(locked / "m.pt")], f"no permission to write in {locked}"),
+        (embed + [str(locked / "e.npy")], f"no permission to write in {locked}"),
+        (fit + [""], "--output is empty; give a file name, e.g. model.pt"),
+        (fit + [str(tmp_path / "new") + os.sep], "names a folder; give a file"),
+    ]:
+        assert message in _error(argv, capsys)
+    if not hasattr(os, "symlink"):
+        return
+    link = tmp_path / "link.pt"
+    os.symlink(tmp_path / "gone" / "m.pt", link)
+    message = _error(fit + [str(link)], capsys)
+    assert f"cannot write {link}: it is a broken link (to " in message
+    # A link to a file that can be written is fine; fit then fails on input.
+    os.symlink(tmp_path / "fresh.pt", tmp_path / "good.pt")
+    assert "No such folder" in _error(fit + [str(tmp_path / "good.pt")], capsys)
+
+
+def test_demo_output_dir_checked_and_created_before_training(
+    tmp_path, capsys, monkeypatch
+):
+    from sklearn_siamese import demo
+
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    _read_only(monkeypatch, locked)
+    message = _error(["demo", "--output-dir", str(locked / "plots")], capsys)
+    assert f"cannot write in {locked / 'plots'}: no permission to write in" in message
+    if hasattr(os, "symlink"):
+        os.symlink(tmp_path / "gone", tmp_path / "link")
+        message = _error(["demo", "--output-dir", str(tmp_path / "link")], capsys)
+        assert "is a broken link" in message
+    if os.path.isdir("/proc/self"):  # not writable, even by root
+        message = _error(["demo", "--output-dir", "/proc/no/plots"], capsys)
+        assert message.startswith("sklearn-siamese demo: error: cannot write in")
+    assert "1/4" not in capsys.readouterr().out  # nothing trained
+
+    # The folder is made before training (it was made after, for the plots).
+    def stop(**kwargs):
+        assert (tmp_path / "new" / "plots").is_dir()
+        raise ValueError("stopped before training")
+
+    monkeypatch.setattr(demo, "load_digits", stop)
+    message = _error(["demo", "--output-dir", str(tmp_path / "new" / "plots")], capsys)
+    assert "stopped before training" in message
+    # run_demo checks with the same code, naming its own parameters.
+    with pytest.raises(NotADirectoryError, match="output_dir .* is a file, not a"):
+        demo.run_demo(output_dir=__file__)
+    with pytest.raises(FileNotFoundError, match="output_dir is empty"):
+        demo.run_demo(output_dir="")
+    with pytest.raises(ValueError, match="max_epochs must be None"):
+        demo.run_demo(max_epochs=0, output_dir=None)
+
+
+def test_demo_max_epochs_checked_once(tmp_path, monkeypatch):
+    from sklearn_siamese import demo
+
+    def fail(*args):
+        raise AssertionError("max_epochs checked again")
+
+    runs = []
+    monkeypatch.setattr(demo, "_epochs", fail)
+    monkeypatch.setattr(demo, "_run_demo", lambda *args: runs.append(args))
+    for value, epochs in [("3", 3), ("auto", "auto")]:
+        argv = ["demo", "--max-epochs", value, "--output-dir", str(tmp_path)]
+        assert main(argv) == 0
+        assert runs.pop() == (epochs, str(tmp_path))
+
+
+def test_plain_stdout_without_stdout(monkeypatch):
+    from sklearn_siamese.cli import _plain_stdout
+
+    monkeypatch.setattr(sys, "stdout", None)  # pythonw, or stdout closed
+    with _plain_stdout():
+        print("\x1b[32mdropped\x1b[0m")
+
+
+def test_paths_expand_the_home_folder(model, tmp_path, capsys, monkeypatch):
+    home = tmp_path / "home"
+    _write_glyphs(home / "images", 2, seed=5)
+    (home / "model.pt").write_bytes(model.read_bytes())
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("USERPROFILE", str(home))
+    image = os.path.join("~", "images", "alphabet", "char00", "000.png")
+    assert main(["compare", "~/model.pt", image, image]) == 0
+    argv = ["embed", "~/model.pt", "~/images", "--output", "~/e.npy"]
+    assert main(argv) == 0
+    assert np.load(home / "e.npy").shape == (20, 64)
+    message = _error(["fit", "~/images", "--output", "~/no/m.pt"], capsys)
+    assert f"cannot write {home / 'no' / 'm.pt'}: folder" in message
+    (home / "plots").write_text("")
+    message = _error(["demo", "--output-dir", "~/plots"], capsys)
+    assert f"--output-dir {home / 'plots'} is a file" in message
 
 
 def test_compare_reads_images_like_load_image_folder(tmp_path):
