@@ -63,7 +63,13 @@ def test_dask_search_equals_sequential(digits, sequential):
 
 @pytest.fixture
 def Accelerator():
-    return pytest.importorskip("accelerate").Accelerator
+    accelerate = pytest.importorskip("accelerate")
+    # Accelerate keeps one process-wide state, which refuses an accelerator
+    # of another mixed precision than the first one made: start each test
+    # afresh (accelerate's own tests do the same).
+    accelerate.state.AcceleratorState._reset_state(True)
+    yield accelerate.Accelerator
+    accelerate.state.AcceleratorState._reset_state(True)
 
 
 def test_accelerated_fit_equals_plain_fit(digits, Accelerator, capsys):
