@@ -181,10 +181,18 @@ class _NoColour:
         return getattr(self._stream, name)
 
 
+@contextlib.contextmanager
+def _devnull_stdout():
+    with open(os.devnull, "w") as sink, contextlib.redirect_stdout(sink):
+        yield
+
+
 def _plain_stdout():
     """Colours off while stdout is not a terminal, or when NO_COLOR is set."""
-    if sys.stdout is None:  # pythonw, or a closed stdout: print() drops text
-        return contextlib.nullcontext()
+    if sys.stdout is None:
+        # pythonw, or a closed stdout: print() drops text, but skorch's
+        # training log flushes sys.stdout itself.
+        return _devnull_stdout()
     isatty = getattr(sys.stdout, "isatty", None)
     if os.environ.get("NO_COLOR") or not (isatty and isatty()):
         return contextlib.redirect_stdout(_NoColour(sys.stdout))

@@ -139,7 +139,7 @@ def _check_n_strokes(n_strokes):
     values = (
         list(n_strokes)
         if isinstance(n_strokes, (Sequence, np.ndarray))
-        and not isinstance(n_strokes, str)
+        and not isinstance(n_strokes, (str, bytes, bytearray))
         else []
     )
     if len(values) == 2 and all(

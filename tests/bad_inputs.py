@@ -1364,6 +1364,16 @@ CASES = [
     ),
     Case(
         "make_glyphs",
+        "n_strokes as bytes",
+        lambda: make_glyphs(n_strokes=b"\x01\x03"),
+        ValueError,
+        _exact(
+            "n_strokes must be a (min, max) tuple of ints with 1 <= min <= max, "
+            "e.g. (1, 3), or (2, 2) for exactly two strokes; got b'\\x01\\x03'."
+        ),
+    ),
+    Case(
+        "make_glyphs",
         "non-square image_size (16, 12)",
         lambda: make_glyphs(image_size=(16, 12)),
         ValueError,

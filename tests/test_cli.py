@@ -328,6 +328,14 @@ def test_plain_stdout_without_stdout(monkeypatch):
     monkeypatch.setattr(sys, "stdout", None)  # pythonw, or stdout closed
     with _plain_stdout():
         print("\x1b[32mdropped\x1b[0m")
+        sys.stdout.flush()  # as skorch's training log does
+
+
+def test_fit_without_stdout(tmp_path, monkeypatch):
+    root = _write_glyphs(tmp_path / "images", 2, seed=3)
+    monkeypatch.setattr(sys, "stdout", None)
+    argv = ["fit", str(root), "--output", str(tmp_path / "m.pt")]
+    assert main([*argv, "--max-epochs", "1", "--image-size", "8", "8"]) == 0
 
 
 def test_paths_expand_the_home_folder(model, tmp_path, capsys, monkeypatch):
