@@ -90,6 +90,11 @@ def resolve_device(device):
             f"device={device!r} is not a torch device; use 'auto', 'cpu', "
             "'cuda' or 'cuda:N'."
         ) from None
+    if parsed.type == "meta":
+        raise ValueError(
+            f"device={device!r} holds no data, so nothing can be trained or "
+            "embedded there; use 'auto', 'cpu', 'cuda' or 'cuda:N'."
+        )
     if parsed.type == "cuda":
         n_gpus = torch.cuda.device_count() if torch.cuda.is_available() else 0
         if n_gpus == 0:
@@ -136,7 +141,12 @@ def torch_seed(seed, device):
         index = torch.device(device).index
         devices = [torch.cuda.current_device() if index is None else index]
     with _TORCH_RNG_LOCK, torch.random.fork_rng(devices=devices):
-        torch.manual_seed(seed)
+        # Seed only the generators that fork_rng restores (torch.manual_seed
+        # would also reseed every GPU for good).
+        torch.random.default_generator.manual_seed(seed)
+        for index in devices:
+            with torch.cuda.device(index):
+                torch.cuda.manual_seed(seed)
         yield
 
 
@@ -190,6 +200,12 @@ class SiameseMixin:
         self._prefixed_params = dict(kwargs)
 
     def _check_prefixed(self):
+        for name in ("lr", "weight_decay"):
+            if f"optimizer__{name}" in self._prefixed_params:
+                raise ValueError(
+                    f"optimizer__{name} repeats the {name} parameter of "
+                    f"{type(self).__name__}; set {name}= instead."
+                )
         unknown = [k for k in self._prefixed_params if not k.startswith(self._prefixes)]
         if unknown:
             raise TypeError(
@@ -485,4 +501,7 @@ def _silent(*args, **kwargs):
 
 
 class _Base(SiameseMixin, BaseEstimator):
-    pass
+    def __sklearn_is_fitted__(self):
+        # Fitted once a training loop is built; fit drops the previous one
+        # first, so that a fit that fails leaves the estimator unfitted.
+        return hasattr(self, "net_")

@@ -164,6 +164,7 @@ def load(path, *, device=None, with_metadata=False):
         When the file is not a model in this format (a pickle, random bytes,
         a newer format version).
     """
+    from ._base import resolve_device
     from .encoder import SiameseEncoder
     from .pair_classifier import PairClassifier
 
@@ -195,19 +196,40 @@ def load(path, *, device=None, with_metadata=False):
             f"{str(path)!r} is not a sklearn_siamese model file: it holds no "
             f"{FORMAT!r} format marker."
         )
-    if payload.get("format_version", 0) > FORMAT_VERSION:
+    version = payload.get("format_version", 0)
+    if not isinstance(version, int):
+        raise ValueError(
+            f"{str(path)!r} is a damaged sklearn_siamese model file: its format "
+            f"version is {version!r}."
+        )
+    if version > FORMAT_VERSION:
         raise ValueError(
             f"{str(path)!r} uses format version {payload['format_version']}, newer "
             f"than this sklearn_siamese {__version__} reads ({FORMAT_VERSION}); "
             "upgrade sklearn_siamese."
         )
     classes = {"SiameseEncoder": SiameseEncoder, "PairClassifier": PairClassifier}
-    if payload.get("class") not in classes:
+    name = payload.get("class")
+    if not isinstance(name, str) or name not in classes:
+        raise ValueError(f"Unknown estimator class {name!r} in the file.")
+    if device is not None:
+        device = resolve_device(device)  # the caller's errors stay their own
+    try:
+        estimator, metadata = _rebuild(payload, classes[name], device)
+    except (KeyError, TypeError, AttributeError, RuntimeError, ValueError) as exc:
         raise ValueError(
-            f"Unknown estimator class {payload.get('class')!r} in the file."
-        )
+            f"{str(path)!r} is a damaged sklearn_siamese model file: "
+            f"{type(exc).__name__} while rebuilding the model from it "
+            f"({str(exc).splitlines()[0] if str(exc) else 'no message'})."
+        ) from None
+    return (estimator, metadata) if with_metadata else estimator
+
+
+def _rebuild(payload, cls, device):
+    """The estimator (and metadata) that ``payload`` describes."""
     params = {k: _decode(v) for k, v in json.loads(payload["params"]).items()}
-    estimator = classes[payload["class"]](**params)
+    estimator = cls(**params)
+    estimator._validate_params()
     for name, value in json.loads(payload["fitted"]).items():
         setattr(estimator, name, _decode(value))
     if device is None:
@@ -218,9 +240,7 @@ def load(path, *, device=None, with_metadata=False):
         head.scale = 1.0
     estimator.net_.module_.load_state_dict(payload["state_dict"])
     estimator.net_.history = History(json.loads(payload["history"]))
-    if with_metadata:
-        return estimator, json.loads(payload.get("metadata", "{}"))
-    return estimator
+    return estimator, json.loads(payload.get("metadata", "{}"))
 
 
 def _available(device):

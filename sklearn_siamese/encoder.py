@@ -1,5 +1,7 @@
 """SiameseEncoder: a supervised transformer trained as a siamese network."""
 
+import copy
+
 import numpy as np
 import scipy.sparse as sp
 import torch
@@ -68,8 +70,9 @@ class SiameseEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _Base):
         ``"prototypical"`` (Snell et al. 2017, with an additive margin),
         which trains directly for nearest-prototype few-shot classification;
         ``"contrastive"`` (Hadsell et al. 2006) over all in-batch pairs; or
-        ``"triplet"`` with ``mining``. A ``torch.nn.Module`` is used as the
-        loss as given. See :mod:`sklearn_siamese.losses`.
+        ``"triplet"`` with ``mining``. A ``torch.nn.Module`` is called as
+        ``loss(embeddings, labels)``; each fit trains a copy of it (the
+        given module is left untouched). See :mod:`sklearn_siamese.losses`.
     margin : float, default=1.0
         For ``"contrastive"`` and ``"triplet"``: the margin in units of
         ``distance``. For ``"prototypical"``: added to the (squared, for
@@ -329,8 +332,13 @@ class SiameseEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _Base):
 
     def _rebuild_net(self, device, *, valid=False, epochs=None):
         """Build and initialise ``net_`` for ``input_shape_`` (no training)."""
+        # A loss module of one's own is copied, as a module instance is: it
+        # may hold parameters, which training would change in place.
         criterion = get_loss(
-            self.loss, distance=self.distance, margin=self.margin, mining=self.mining
+            copy.deepcopy(self.loss),
+            distance=self.distance,
+            margin=self.margin,
+            mining=self.mining,
         )
 
         def module():
@@ -367,6 +375,7 @@ class SiameseEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _Base):
         self : SiameseEncoder
             The fitted encoder.
         """
+        self.__dict__.pop("net_", None)  # a fit that fails leaves no model
         X, codes = self._check_X_y(X, y, reset=True)
         if self.early_stopping:
             min_count = StratifiedHoldout.min_count

@@ -552,6 +552,25 @@ CASES = [
     ),
     Case(
         ENCODER,
+        "optimizer__lr instead of lr",
+        lambda: _encoder(optimizer__lr=0.5).fit(_X(), _y()),
+        ValueError,
+        _exact(
+            "optimizer__lr repeats the lr parameter of SiameseEncoder; set lr= instead."
+        ),
+    ),
+    Case(
+        ENCODER,
+        "device='meta'",
+        lambda: _encoder(device="meta").fit(_X(), _y()),
+        ValueError,
+        _exact(
+            "device='meta' holds no data, so nothing can be trained or embedded "
+            "there; use 'auto', 'cpu', 'cuda' or 'cuda:N'."
+        ),
+    ),
+    Case(
+        ENCODER,
         "image branch on tabular X",
         lambda: _encoder(module="conv").fit(_X(), _y()),
         ValueError,

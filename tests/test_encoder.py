@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 import torch
 from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.model_selection import GridSearchCV, train_test_split
 from sklearn.neighbors import KNeighborsClassifier
@@ -413,3 +414,46 @@ def test_cuda_fit_returns_numpy_on_cpu(blobs):
     assert next(enc.net_.module_.parameters()).is_cuda
     loaded = pickle.loads(pickle.dumps(enc))
     np.testing.assert_allclose(loaded.transform(X), Z, rtol=1e-5)
+
+
+class _LearnedScaleLoss(torch.nn.Module):
+    """The prototypical loss on embeddings times a learned scale."""
+
+    def __init__(self):
+        super().__init__()
+        self.scale = torch.nn.Parameter(torch.ones(()))
+
+    def forward(self, output, target):
+        from sklearn_siamese.losses import PrototypicalLoss
+
+        return PrototypicalLoss()(output * self.scale, target)
+
+
+def test_a_loss_module_is_copied_for_each_fit(blobs):
+    X, y = blobs
+    loss = _LearnedScaleLoss()
+    enc = SiameseEncoder(loss=loss, optimizer=torch.optim.SGD, lr=0.1, **FAST)
+    first = enc.fit(X, y).transform(X)
+    assert enc.net_.criterion_ is not loss and loss.scale.item() == 1.0
+    assert enc.net_.criterion_.scale.item() != 1.0  # the copy was trained
+    np.testing.assert_array_equal(enc.fit(X, y).transform(X), first)
+
+
+def test_a_fit_leaves_the_gpu_generators_alone(blobs, monkeypatch):
+    calls = []
+    for name in ("manual_seed", "manual_seed_all"):
+        monkeypatch.setattr(
+            torch.cuda, name, lambda seed, name=name: calls.append(name)
+        )
+    X, y = blobs
+    SiameseEncoder(device="cpu", **FAST).fit(X, y).transform(X)
+    assert calls == []
+
+
+def test_a_failed_refit_leaves_the_encoder_unfitted(blobs):
+    X, y = blobs
+    enc = SiameseEncoder(**FAST).fit(X, y)
+    with pytest.raises(ValueError, match="Unknown module__"):
+        enc.set_params(module__bogus=1).fit(X[:, :3], y)
+    with pytest.raises(NotFittedError):
+        enc.transform(X[:, :3])

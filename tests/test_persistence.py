@@ -184,3 +184,49 @@ def test_loaded_pseudo_siamese_embeds_side_b_first(tmp_path):
     np.testing.assert_array_equal(
         loaded.embed(X[:, 6:], side="b"), clf.embed(X[:, 6:], side="b")
     )
+
+
+def _tampered(tmp_path, source, change):
+    payload = torch.load(source, weights_only=True)
+    change(payload)
+    path = tmp_path / "tampered.pt"
+    torch.save(payload, path)
+    return path
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda p: p.pop("params"),
+        lambda p: p.pop("state_dict"),
+        lambda p: p.update(params="[1, 2]"),
+        lambda p: p.update(state_dict={}),
+        lambda p: p.update(
+            params=p["params"].replace('"embedding_dim": 8', '"embedding_dim": "x"')
+        ),
+        lambda p: p.update(fitted="{}"),
+    ],
+    ids=[
+        "no params",
+        "no weights",
+        "params a list",
+        "empty weights",
+        "bad param",
+        "no fitted",
+    ],
+)
+def test_damaged_files_give_a_clear_error(tmp_path, blobs, change):
+    X, y = blobs
+    SiameseEncoder(**FAST).fit(X, y).save(tmp_path / "m.pt")
+    path = _tampered(tmp_path, tmp_path / "m.pt", change)
+    with pytest.raises(ValueError, match="is a damaged sklearn_siamese model file"):
+        load(path)
+
+
+def test_load_checks_the_device_it_is_given(tmp_path, blobs):
+    X, y = blobs
+    SiameseEncoder(**FAST).fit(X, y).save(tmp_path / "m.pt")
+    with pytest.raises(ValueError, match="device='meta' holds no data"):
+        load(tmp_path / "m.pt", device="meta")
+    with pytest.raises(ValueError, match="device='tpu' is not a torch device"):
+        load(tmp_path / "m.pt", device="tpu")
