@@ -37,7 +37,7 @@ from PIL import Image
 from sklearn.model_selection import train_test_split
 
 from sklearn_siamese import PairSampler, SiameseEncoder, load
-from sklearn_siamese.datasets import load_image_folder, make_glyphs
+from sklearn_siamese.datasets import load_image_folder, make_glyphs, read_image
 from sklearn_siamese.metrics import one_shot_accuracy, pair_roc_auc
 from sklearn_siamese.plotting import plot_embedding
 
@@ -175,23 +175,18 @@ plt.show()
 # -----------------------------------------
 # :meth:`~sklearn_siamese.SiameseEncoder.save` writes a file of weights and
 # JSON that :func:`sklearn_siamese.load` reads back without running any code
-# from it. A prediction script then only needs to read two image files the
-# way the folder was read (grayscale, resized, scaled to ``[0, 1]``) and
-# compare their embeddings with the threshold chosen above.
+# from it. A prediction script then reads two image files exactly as the
+# folder was read (:func:`~sklearn_siamese.datasets.read_image`) and compares
+# their embeddings with the threshold chosen above; the command line does
+# the same with ``sklearn-siamese compare encoder.pt a.png b.png``.
 model_path = os.path.join(root, "encoder.pt")
 encoders["conv"].save(model_path, metadata={"threshold": float(thresholds["conv"])})
 model, metadata = load(model_path, with_metadata=True)
 
 
-def read_image(path, size=28):
-    """Read one image as the folder was read: grayscale, resized, in [0, 1]."""
-    image = Image.open(path).convert("L")
-    image = image.resize((size, size), Image.Resampling.BILINEAR)
-    return np.asarray(image, dtype=np.float32) / 255.0
-
-
 def compare(path_a, path_b):
-    a, b = model.transform(np.stack([read_image(path_a), read_image(path_b)]))
+    images = [read_image(p, image_size=28) for p in (path_a, path_b)]
+    a, b = model.transform(np.stack(images))
     distance = float(np.linalg.norm(a - b))
     verdict = "same" if distance <= metadata["threshold"] else "different"
     print(

@@ -162,7 +162,25 @@ def load(path, *, device=None, with_metadata=False):
     ------
     ValueError
         When the file is not a model in this format (a pickle, random bytes,
-        a newer format version).
+        a newer format version) or is damaged.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> import numpy as np
+    >>> from sklearn.datasets import load_digits
+    >>> from sklearn_siamese import SiameseEncoder, load
+    >>> X, y = load_digits(return_X_y=True)
+    >>> X, y = X[:200] / 16, y[:200]
+    >>> encoder = SiameseEncoder(max_epochs=1, random_state=0).fit(X, y)
+    >>> path = os.path.join(tempfile.mkdtemp(), "encoder.pt")
+    >>> encoder.save(path, metadata={"trained_on": "digits"})
+    SiameseEncoder(max_epochs=1, random_state=0)
+    >>> loaded, metadata = load(path, with_metadata=True)
+    >>> np.array_equal(loaded.transform(X), encoder.transform(X))
+    True
+    >>> metadata
+    {'trained_on': 'digits'}
     """
     from ._base import resolve_device
     from .encoder import SiameseEncoder

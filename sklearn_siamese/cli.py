@@ -650,7 +650,26 @@ def build_parser():
 
 
 def main(argv=None):
-    """Entry point of the ``sklearn-siamese`` console script."""
+    """Entry point of the ``sklearn-siamese`` console script.
+
+    Parameters
+    ----------
+    argv : list of str, default=None
+        The arguments after the program name; ``None`` reads
+        ``sys.argv[1:]``.
+
+    Returns
+    -------
+    status : int
+        0 on success, 1 after an error a user can cause (printed as one
+        line on stderr).
+
+    Examples
+    --------
+    >>> from sklearn_siamese.cli import main
+    >>> main(["evaluate", "no-such-model.pt", "no-such-folder"])
+    1
+    """
     args = build_parser().parse_args(argv)
     try:
         args.func(args)

@@ -13,7 +13,7 @@ from sklearn.utils import check_random_state
 
 from ._compat import Count, Interval, validate_params
 
-__all__ = ["load_image_folder", "make_glyphs", "make_two_views"]
+__all__ = ["load_image_folder", "make_glyphs", "make_two_views", "read_image"]
 
 
 def _bezier(points, n_steps):
@@ -305,6 +305,66 @@ def _read_image(path, image_size, grayscale):
     pixels = _read_8_bit(path, image_size, grayscale).astype(np.float32)
     pixels /= np.float32(255.0)
     return pixels if grayscale else pixels.transpose(2, 0, 1)
+
+
+def read_image(path, *, image_size, grayscale=True):
+    """Read one image file exactly as :func:`load_image_folder` reads each.
+
+    For a prediction script that compares new image files with a model
+    trained on a folder: the same EXIF orientation, scale per image mode
+    and resizing, so the pixels are bit for bit those a folder would give.
+
+    Needs Pillow: ``pip install "sklearn-siamese[images]"``.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The image file.
+    image_size : int or tuple of (int, int)
+        ``(height, width)`` to resize to; an int for square images.
+    grayscale : bool, default=True
+        One channel, else three (RGB).
+
+    Returns
+    -------
+    image : ndarray of dtype float32
+        Of shape ``(H, W)`` when ``grayscale``, else ``(3, H, W)``, with
+        values in ``[0, 1]``.
+
+    Raises
+    ------
+    FileNotFoundError
+        If ``path`` is not a file.
+    ValueError
+        If the file is not an image Pillow can read; the message names it.
+
+    See Also
+    --------
+    load_image_folder : Every image of a folder tree, with class labels.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> import numpy as np
+    >>> from PIL import Image
+    >>> from sklearn_siamese.datasets import read_image
+    >>> path = os.path.join(tempfile.mkdtemp(), "a.png")
+    >>> Image.fromarray(np.full((40, 30), 255, dtype=np.uint8)).save(path)
+    >>> image = read_image(path, image_size=28)
+    >>> image.shape, image.dtype, float(image.max())
+    ((28, 28), dtype('float32'), 1.0)
+    """
+    try:
+        import PIL.Image  # noqa: F401
+    except ImportError as exc:
+        raise ImportError(
+            "read_image needs Pillow; install it with "
+            'pip install "sklearn-siamese[images]" (or pip install pillow).'
+        ) from exc
+    size = _check_image_size(image_size)
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"No such image file: {os.fspath(path)!r}.")
+    return _read_image(path, size, grayscale)
 
 
 def _check_image_size(image_size):

@@ -36,20 +36,58 @@ class Distance:
     same distance, so that evaluation in embedding space (for example
     ``SiameseEncoder.score``) uses exactly the distance the network was
     trained with.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sklearn_siamese.distances import Distance
+    >>> class Chebyshev(Distance):
+    ...     metric = "chebyshev"
+    ...     def pairwise(self, a, b):
+    ...         return (a[:, None] - b[None]).abs().amax(-1)
+    ...     def paired(self, a, b):
+    ...         return (a - b).abs().amax(-1)
+    >>> Chebyshev().paired(torch.tensor([[0.0, 0.0]]), torch.tensor([[1.0, -3.0]]))
+    tensor([3.])
     """
 
     metric = None
 
     def pairwise(self, a, b):
+        """Distances between every row of ``a`` and every row of ``b``.
+
+        Parameters
+        ----------
+        a : torch.Tensor of shape (n, d)
+        b : torch.Tensor of shape (m, d)
+
+        Returns
+        -------
+        distances : torch.Tensor of shape (n, m)
+            Differentiable, with finite gradients where rows coincide.
+        """
         raise NotImplementedError
 
     def paired(self, a, b):
+        """Distances between the rows ``a[i]`` and ``b[i]``.
+
+        Parameters
+        ----------
+        a, b : torch.Tensor of shape (n, d)
+
+        Returns
+        -------
+        distances : torch.Tensor of shape (n,)
+        """
         raise NotImplementedError
 
     def squared_pairwise(self, a, b):
+        """The squares of :meth:`pairwise`, which some losses use (the
+        Euclidean distance computes them without a square root)."""
         return self.pairwise(a, b).square()
 
     def squared_paired(self, a, b):
+        """The squares of :meth:`paired`."""
         return self.paired(a, b).square()
 
     def __repr__(self):

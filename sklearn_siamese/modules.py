@@ -372,7 +372,21 @@ class SiameseNetwork(nn.Module):
         self.normalize = normalize
 
     def embed(self, x, second=False):
-        """Embeddings of single samples (through ``branch_b`` if ``second``)."""
+        """Embeddings of single samples.
+
+        Parameters
+        ----------
+        x : torch.Tensor of shape (n, *sample_shape)
+            Samples of one side.
+        second : bool, default=False
+            Use ``branch_b`` (side B of a pseudo-siamese network), when
+            there is one.
+
+        Returns
+        -------
+        embeddings : torch.Tensor of shape (n, n_dims)
+            L2-normalised when ``normalize`` is set.
+        """
         branch = self.branch_b if second and self.branch_b is not None else self.branch
         e = branch(x)
         return F.normalize(e, dim=1) if self.normalize else e

@@ -1,5 +1,7 @@
 """PairClassifier: "same or different?" on pairs, through the shared loop."""
 
+import math
+
 import numpy as np
 import torch
 from scipy.special import expit, logit
@@ -344,10 +346,15 @@ class PairClassifier(ClassifierMixin, _Base):
             )
         if not rows and len(shape) == 2:
             sample = ", ".join(str(n) for n in a)
+            hint = (
+                f", e.g. X.reshape(len(X), 2, {sample})"
+                if shape[1] == 2 * math.prod(a)
+                else ""
+            )
             raise ValueError(
                 f"X has shape {shape}, but {type(self).__name__} was fitted on "
                 f"pairs of shape (n_pairs, 2, {sample}); pass pairs in that "
-                f"layout, e.g. X.reshape(len(X), 2, {sample})."
+                f"layout{hint}."
             )
         if len(shape) > 2 and shape[2:] != a:
             raise ValueError(

@@ -40,7 +40,7 @@ def plot_history(estimator, *, ax=None):
 
     Draws ``train_loss``, ``valid_loss`` when the estimator held out
     validation data (``early_stopping=True``), and any other numeric
-    per-epoch score in :attr:`history_` (e.g. a ``valid_acc`` recorded by a
+    per-epoch score in ``history_`` (e.g. a ``valid_acc`` recorded by a
     ``skorch.callbacks.EpochScoring`` callback), one line each, against the
     epoch. Bookkeeping entries (``dur``, ``*_best`` flags, batch counts,
     ``event_*`` values such as the learning rate) are left out.

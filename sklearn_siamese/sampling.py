@@ -836,7 +836,8 @@ class PairSampler(_BaseSampler):
     imbalanced-learn sampler protocol, so the sampler can be the first step
     of an ``imblearn.pipeline.Pipeline`` (which applies it while fitting only)
     in front of any binary classifier of pairs. The pairs are drawn by index
-    (:func:`make_pair_indices`); only the final output gathers the data.
+    (:func:`~sklearn_siamese.sampling.make_pair_indices`); only the final
+    output gathers the data.
 
     Parameters
     ----------
@@ -858,7 +859,8 @@ class PairSampler(_BaseSampler):
     strategy : {"random", "adjacent"}, default="random"
         How pairs are drawn.
 
-        - ``"random"``: :func:`make_pair_indices`; same-class pairs spread
+        - ``"random"``: :func:`~sklearn_siamese.sampling.make_pair_indices`;
+          same-class pairs spread
           evenly over the classes with at least 2 samples, different-class
           pairs over all classes, in random order. Handles imbalanced classes
           and single-sample classes.
@@ -900,7 +902,8 @@ class PairSampler(_BaseSampler):
 
     See Also
     --------
-    make_pair_indices : The vectorized pair drawing used here.
+    sklearn_siamese.sampling.make_pair_indices : The vectorized pair drawing
+        used here.
     TripletSampler : Anchor, positive and negative triplets.
 
     Notes
@@ -1004,7 +1007,8 @@ class TripletSampler(_BaseSampler):
 
     ``fit_resample(X, y)`` follows the imbalanced-learn sampler protocol and
     returns the triplets with the anchor's class label. The triplets are
-    drawn by index (:func:`make_triplet_indices`): anchors spread evenly over
+    drawn by index (:func:`~sklearn_siamese.sampling.make_triplet_indices`):
+    anchors spread evenly over
     the classes with at least 2 samples, the positive another sample of the
     anchor's class, the negative a sample of another class.
 
@@ -1040,7 +1044,8 @@ class TripletSampler(_BaseSampler):
 
     See Also
     --------
-    make_triplet_indices : The vectorized triplet drawing used here.
+    sklearn_siamese.sampling.make_triplet_indices : The vectorized triplet
+        drawing used here.
     PairSampler : Same-class and different-class pairs.
 
     References

@@ -480,3 +480,32 @@ def test_make_two_views_bad_params(params, name):
 
     with pytest.raises(ValueError, match=f"'{name}' parameter of make_two_views"):
         make_two_views(**params)
+
+
+@pytest.mark.parametrize("grayscale", [True, False])
+def test_read_image_reads_as_the_folder_does(tmp_path, grayscale):
+    from PIL import Image
+
+    from sklearn_siamese.datasets import read_image
+
+    rng = np.random.RandomState(0)
+    files = {
+        "u16.png": Image.fromarray(rng.randint(0, 65535, (20, 12)).astype(np.uint16)),
+        "rgba.png": Image.fromarray(rng.randint(0, 255, (9, 30, 4)).astype(np.uint8)),
+        "float.tif": Image.fromarray(rng.uniform(size=(16, 16)).astype(np.float32)),
+    }
+    folder = tmp_path / "class"
+    folder.mkdir()
+    for name, image in files.items():
+        image.save(folder / name)
+    X, _, paths = load_image_folder(
+        tmp_path, image_size=(14, 10), grayscale=grayscale, return_paths=True
+    )
+    for row, path in zip(X, paths):
+        got = read_image(path, image_size=(14, 10), grayscale=grayscale)
+        np.testing.assert_array_equal(got, row)
+    with pytest.raises(FileNotFoundError, match="No such image file"):
+        read_image(tmp_path / "missing.png", image_size=8)
+    with pytest.raises(ValueError, match="Cannot read the image file"):
+        (tmp_path / "text.png").write_text("not an image")
+        read_image(tmp_path / "text.png", image_size=8)
