@@ -13,15 +13,21 @@ Three ways to judge a siamese model, in the style of :mod:`sklearn.metrics`:
 
 Metrics that take an estimator accept an encoder (anything with
 ``transform``, such as :class:`~sklearn_siamese.SiameseEncoder`, compared by
-its ``distance``) or a pair classifier (anything with ``decision_function``
-and no ``transform``, such as :class:`~sklearn_siamese.PairClassifier`). The
+its ``distance``) or a pair classifier (anything with ``decision_function``,
+or ``predict_proba``, and no ``transform``, such as
+:class:`~sklearn_siamese.PairClassifier` or a ``CalibratedClassifierCV`` of
+one). The
 ``make_*_scorer`` functions wrap them as ``scorer(estimator, X, y)``
 callables for ``GridSearchCV(scoring=...)`` and ``cross_val_score``; greater
 is better for all of them.
 """
 
+import contextlib
+import warnings
+
 import numpy as np
 import scipy.sparse as sp
+from sklearn.calibration import CalibratedClassifierCV
 from sklearn.frozen import FrozenEstimator
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import FixedThresholdClassifier, TunedThresholdClassifierCV
@@ -47,7 +53,11 @@ __all__ = [
 # that one-shot tasks on large images do not build gigabytes of pairs.
 _PAIR_BUDGET = 2**24
 
-_ESTIMATOR = [HasMethods(["transform"]), HasMethods(["decision_function"])]
+_ESTIMATOR = [
+    HasMethods(["transform"]),
+    HasMethods(["decision_function"]),
+    HasMethods(["predict_proba"]),
+]
 
 
 # -- helpers -------------------------------------------------------------------
@@ -72,7 +82,7 @@ def _check_labels(X, y, x_name="X", y_name="y"):
 def _final_estimator(estimator):
     """The model that scores: the last step of a Pipeline, the best
     estimator of a fitted search, the classifier inside a threshold tuner
-    or a frozen estimator, at any depth."""
+    or a calibrator, or a frozen estimator, at any depth."""
     while True:
         if isinstance(estimator, Pipeline):
             estimator = estimator.steps[-1][1]
@@ -84,6 +94,10 @@ def _final_estimator(estimator):
             estimator = estimator.estimator_
         elif isinstance(estimator, FrozenEstimator):
             estimator = estimator.estimator
+        elif isinstance(estimator, CalibratedClassifierCV) and hasattr(
+            estimator, "calibrated_classifiers_"
+        ):
+            estimator = estimator.calibrated_classifiers_[0].estimator
         else:
             return estimator
 
@@ -115,8 +129,19 @@ def _paired_distances(a, b, metric):
     )
 
 
+@contextlib.contextmanager
+def _as_fitted():
+    """The metrics hand a model NumPy arrays (pairs, gathered samples) even
+    when it was fitted on a DataFrame: scikit-learn's warning about missing
+    feature names would be noise the caller cannot avoid."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="X does not have valid feature names")
+        yield
+
+
 def _embed(estimator, X, n_samples):
-    embeddings = np.asarray(estimator.transform(X), dtype=np.float64)
+    with _as_fitted():
+        embeddings = np.asarray(estimator.transform(X), dtype=np.float64)
     if embeddings.ndim != 2 or len(embeddings) != n_samples:
         raise ValueError(
             "estimator.transform must return embeddings of shape (n_samples, "
@@ -149,11 +174,23 @@ def _similarity_sign(estimator, pos_label=None):
 
 
 def _decisions(estimator, pairs, n_pairs):
-    scores = np.asarray(estimator.decision_function(pairs), dtype=np.float64)
+    """Scores of the pairs that grow towards ``classes_[1]``: the
+    ``decision_function``, else the ``classes_[1]`` column of
+    ``predict_proba``."""
+    method = (
+        "decision_function"
+        if hasattr(estimator, "decision_function")
+        else "predict_proba"
+    )
+    with _as_fitted():
+        scores = np.asarray(getattr(estimator, method)(pairs), dtype=np.float64)
+    if method == "predict_proba" and scores.ndim == 2 and scores.shape[1] == 2:
+        scores = scores[:, 1]
     if scores.shape != (n_pairs,):
+        expected = "one score" if method == "decision_function" else "two columns"
         raise ValueError(
-            "estimator.decision_function must return one score per pair, of "
-            f"shape ({n_pairs},); got shape {scores.shape}."
+            f"estimator.{method} must return {expected} per pair, for "
+            f"{n_pairs} pairs; got shape {scores.shape}."
         )
     return scores
 
@@ -169,9 +206,8 @@ def _pair_decisions(estimator, X, first, second):
         X = X.tocsr()
     else:
         X = np.asarray(X)
-    rows = sp.issparse(X) or (
-        X.ndim == 2 and getattr(estimator, "n_features_in_", None) == 2 * X.shape[1]
-    )
+    n_features = getattr(_final_estimator(estimator), "n_features_in_", None)
+    rows = sp.issparse(X) or (X.ndim == 2 and n_features == 2 * X.shape[1])
     sample_size = max(1, int(np.prod(X.shape[1:])))
     step = max(1, _PAIR_BUDGET // (2 * sample_size))
     scores = []
@@ -321,11 +357,11 @@ def one_shot_accuracy(
       supports' mean embedding (its prototype; the support itself when
       ``k_shot=1``) is nearest to the query's embedding, by the
       estimator's ``distance`` (Euclidean when it has none);
-    - for a pair classifier (anything with ``decision_function`` and no
-      ``transform``), the class with the highest mean
-      ``decision_function`` of the (query, support) pairs; the sign is
-      turned round when the estimator's ``pos_label_`` (its "same" label)
-      is ``classes_[0]``.
+    - for a pair classifier (anything with ``decision_function``, or
+      ``predict_proba``, and no ``transform``), the class with the highest
+      mean ``decision_function`` (or probability of ``classes_[1]``) of the
+      (query, support) pairs; the sign is turned round when the
+      estimator's ``pos_label_`` (its "same" label) is ``classes_[0]``.
 
     Ties go to the class drawn first in the task, whose position is random,
     so a model that cannot tell classes apart scores about ``1 / n_way``.
@@ -338,9 +374,10 @@ def one_shot_accuracy(
     ----------
     estimator : estimator object
         A fitted encoder (with ``transform``) or pair classifier (with
-        ``decision_function``). A pair classifier gets ``[x1 | x2]`` rows
-        when ``X`` is 2-D and it was fitted on twice as many features
-        (``n_features_in_``), else pairs of shape
+        ``decision_function`` or ``predict_proba``), or a Pipeline ending in
+        one. A pair classifier gets ``[x1 | x2]`` rows when ``X`` is 2-D and
+        it was fitted on twice as many features (``n_features_in_``), else
+        pairs of shape
         ``(n_pairs, 2, *sample_shape)``.
     X : {array-like, sparse matrix} of shape (n_samples, ...)
         Samples, typically of classes not seen in training.
@@ -697,7 +734,8 @@ def pair_roc_auc(estimator, X_pairs, y_pairs, *, pos_label=None):
     """Area under the ROC curve of "same" versus "different" pairs.
 
     The score of a pair is ``decision_function`` for a pair classifier
-    (anything with ``decision_function`` and no ``transform``; its sign is
+    (anything with ``decision_function`` and no ``transform``; else the
+    probability of ``classes_[1]`` from ``predict_proba``; its sign is
     turned so that higher means ``pos_label``), and the negative embedding
     distance (by the estimator's ``distance``) for an encoder.
 

@@ -653,3 +653,42 @@ def test_pair_roc_auc_errors(encoder, pair_data):
         pair_roc_auc(encoder, P[:, 0], same)
     with pytest.raises(NotFittedError):
         pair_roc_auc(PairClassifier(), P, same)
+
+
+def test_pair_classifier_behind_a_2d_sampler_pipeline_and_a_calibrator(digits):
+    # An imblearn pipeline of PairSampler(layout="2d") and a PairClassifier
+    # is fitted on samples; its n_features_in_ is the sampler's, the
+    # classifier's is twice that. A calibrator has predict_proba only.
+    from imblearn.pipeline import Pipeline
+    from sklearn.calibration import CalibratedClassifierCV
+
+    X, y = digits
+    X, y = X[:400], y[:400]
+    sampler = PairSampler(n_pairs=600, layout="2d", random_state=0)
+    clf = PairClassifier(max_epochs=3, embedding_dim=8, random_state=0)
+    pipe = Pipeline([("pairs", sampler), ("clf", clf)]).fit(X, y)
+    kwargs = dict(n_way=3, n_tasks=100, random_state=0)
+    alone = one_shot_accuracy(pipe[-1], X, y, **kwargs)
+    assert alone > 0.5
+    assert one_shot_accuracy(pipe, X, y, **kwargs) == alone
+    rows, same = sampler.fit_resample(X, y)
+    calibrated = CalibratedClassifierCV(pipe[-1], cv=2).fit(rows, same)
+    assert one_shot_accuracy(calibrated, X, y, **kwargs) > 0.5
+    assert pair_roc_auc(calibrated, rows, same) > 0.8
+
+
+def test_metrics_do_not_warn_about_feature_names(digits):
+    import warnings
+
+    pd = pytest.importorskip("pandas")
+    X, y = digits
+    frame = pd.DataFrame(X[:300], columns=[f"p{i}" for i in range(X.shape[1])])
+    encoder = SiameseEncoder(max_epochs=2, embedding_dim=8, random_state=0)
+    encoder.fit(frame, y[:300])
+    pairs, same = PairSampler(n_pairs=100, random_state=0).fit_resample(
+        X[:300], y[:300]
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        pair_roc_auc(encoder, pairs, same)
+        one_shot_accuracy(encoder, frame, y[:300], n_way=5, n_tasks=50)
