@@ -551,15 +551,14 @@ class SiameseNet(NeuralNet):
             return self.predict_batch_size
         if len(dataset) == 0:
             return _INFERENCE_ROWS[1]
-        rows = dataset.take(slice(0, 2))
-        shapes = tuple(
-            x.shape[1:] for x in (rows if isinstance(rows, tuple) else (rows,))
-        )
+        X = dataset.X if isinstance(dataset.X, tuple) else (dataset.X,)
+        shapes = tuple(tuple(x.shape[1:]) for x in X)
         device_type = torch.device(self.data_device or "cpu").type
         key = (device_type, shapes, tuple(sorted(fit_params.items())))
         # (nets pickled before the sizes were kept per key have no dict)
         sizes = self.__dict__.setdefault("inference_batch_sizes_", {})
-        if key not in sizes:
+        if key not in sizes:  # gather two rows only to probe
+            rows = dataset.take(slice(0, 2))
             widest = _widest_activation(self, rows, **fit_params)
             budget = _ACTIVATION_BUDGET.get(device_type, _ACTIVATION_BUDGET["cpu"])
             n = 2 ** int(np.log2(max(1, budget // max(1, widest))))
