@@ -574,7 +574,16 @@ class SiameseNet(NeuralNet):
     def train_step_single(self, batch, **fit_params):
         self._ensure_mode(True)
         Xi, yi = batch
-        y_pred = self.infer(Xi, **fit_params)
+        try:
+            y_pred = self.infer(Xi, **fit_params)
+        except ValueError as exc:
+            if "more than 1 value per channel" not in str(exc):
+                raise
+            raise ValueError(
+                "A training batch gave a branch a single sample, which its "
+                "batch normalisation cannot train on: pass at least 2 pairs "
+                "(or samples) per fit or partial_fit call."
+            ) from exc
         loss = self.get_loss(y_pred, yi, X=Xi, training=True)
         loss.backward()
         return {"loss": loss, "y_pred": y_pred}

@@ -367,6 +367,10 @@ def test_pseudo_siamese_batch_norm_with_a_last_batch_of_one_pair(pairs):
     )
     clf.partial_fit(P[:n], same[:n])
     assert clf.history_[-1, "train_batch_count"] == 2
+    # a call of one pair cannot train batch normalisation: say so
+    msg = "A training batch gave a branch a single sample"
+    with pytest.raises(ValueError, match=msg):
+        clf.partial_fit(P[:1], same[:1])
 
 
 @pytest.mark.parametrize("calibration", ["sigmoid", "isotonic"])
