@@ -6,7 +6,6 @@ import numpy as np
 import scipy.sparse as sp
 import torch
 from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
-from sklearn.neighbors import NearestNeighbors
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 
@@ -490,6 +489,8 @@ class SiameseEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _Base):
         score : float
             Leave-one-out 1-NN accuracy, in ``[0, 1]``.
         """
+        from .metrics import precision_at_1
+
         embeddings = self.transform(X)
         y = np.asarray(y)
         if len(y) != len(embeddings):
@@ -499,10 +500,9 @@ class SiameseEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _Base):
             )
         if len(y) < 2:
             raise ValueError("score needs at least 2 samples.")
-        # kneighbors() without X leaves each sample out of its own neighbours.
-        nn = NearestNeighbors(n_neighbors=1, metric=get_distance(self.distance).metric)
-        neighbors = nn.fit(embeddings).kneighbors(return_distance=False)
-        return float(np.mean(y[neighbors[:, 0]] == y))
+        return precision_at_1(
+            embeddings, y, metric=get_distance(self.distance).metric
+        )
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

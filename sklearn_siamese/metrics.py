@@ -199,15 +199,22 @@ def _pair_decisions(estimator, X, first, second):
     """``decision_function`` of the pairs ``(X[first[i]], X[second[i]])``.
 
     Pairs take the layout the estimator was fitted on: ``[x1 | x2]`` rows
-    when ``X`` is 2-D and the estimator saw twice as many features (and for
-    sparse ``X``), else ``(n_pairs, 2, *sample_shape)`` arrays.
+    when ``X`` is 2-D and the estimator (or its final step) saw twice as
+    many features (and for sparse ``X``), else ``(n_pairs, 2,
+    *sample_shape)`` arrays.
     """
     if sp.issparse(X):
         X = X.tocsr()
     else:
         X = np.asarray(X)
-    n_features = getattr(_final_estimator(estimator), "n_features_in_", None)
-    rows = sp.issparse(X) or (X.ndim == 2 and n_features == 2 * X.shape[1])
+    # The outer width is that of a Pipeline whose first steps change the
+    # number of features (PCA); the final one that of a pipeline that makes
+    # the pairs itself (an imblearn PairSampler).
+    widths = {
+        getattr(estimator, "n_features_in_", None),
+        getattr(_final_estimator(estimator), "n_features_in_", None),
+    }
+    rows = sp.issparse(X) or (X.ndim == 2 and 2 * X.shape[1] in widths)
     sample_size = max(1, int(np.prod(X.shape[1:])))
     step = max(1, _PAIR_BUDGET // (2 * sample_size))
     scores = []
@@ -431,6 +438,13 @@ def one_shot_accuracy(
     rng = check_random_state(random_state)
     support_idx, query_idx, target = _draw_tasks(y, n_way, k_shot, n_tasks, rng)
     scores = _task_scores(estimator, X, len(y), support_idx, query_idx)
+    if np.isnan(scores).any():
+        what = "embeddings" if hasattr(estimator, "transform") else "pair scores"
+        raise ValueError(
+            f"{type(estimator).__name__} gave NaN or infinite {what}, so "
+            "one_shot_accuracy cannot rank the supports; check the model "
+            "(e.g. a diverged fit) and its input."
+        )
     return float(np.mean(np.argmax(scores, axis=1) == target))
 
 
@@ -458,7 +472,9 @@ def make_one_shot_scorer(*, n_way=5, k_shot=1, n_tasks=500, random_state=0):
     random_state : int, RandomState instance or None, default=0
         Draws the tasks. The default int draws the same tasks for every
         candidate on the same fold, so candidates are compared on equal
-        terms; a RandomState instance draws new tasks at every call.
+        terms; a RandomState instance draws new tasks at every call (which
+        ones depends on how the calls are spread over ``n_jobs`` workers,
+        each of which gets its own copy, so prefer an int).
 
     Returns
     -------
@@ -501,8 +517,33 @@ def make_one_shot_scorer(*, n_way=5, k_shot=1, n_tasks=500, random_state=0):
 
 
 def _check_embeddings(embeddings, y):
+    """Checked embeddings and label codes, in a fixed random order.
+
+    Neighbours at equal distance come back in the order of the samples, so
+    data sorted by class would win every tie (a collapsed embedding would
+    look good). Shuffled with a fixed seed, ties are broken at random and
+    the metrics do not depend on the order of the samples.
+    """
     embeddings = check_array(embeddings, ensure_min_samples=2)
-    return embeddings, _check_labels(embeddings, y, "embeddings", "y")
+    y = _check_labels(embeddings, y, "embeddings", "y")
+    codes = np.unique(y, return_inverse=True)[1].reshape(-1)
+    order = np.random.RandomState(0).permutation(len(y))
+    return embeddings[order], codes[order]
+
+
+# Neighbour indices held at once by mean_average_precision_at_r.
+_NEIGHBOR_BUDGET = 2**22
+
+
+def _other_neighbors(nn, X, rows, n_neighbors):
+    """The ``n_neighbors`` nearest samples of ``X[rows]`` other than
+    themselves, among those ``nn`` was fitted on (``X``), nearest first."""
+    neighbors = nn.kneighbors(X[rows], n_neighbors + 1, return_distance=False)
+    is_self = neighbors == rows[:, None]
+    # With more exact duplicates than neighbours a row may not find itself:
+    # then its farthest neighbour goes, as in kneighbors() without X.
+    is_self[~is_self.any(axis=1), -1] = True
+    return neighbors[~is_self].reshape(len(rows), n_neighbors)
 
 
 @validate_params(
@@ -519,7 +560,8 @@ def precision_at_1(embeddings, y, *, metric="euclidean"):
     Also the leave-one-out accuracy of a 1-nearest-neighbour classifier;
     :meth:`SiameseEncoder.score <sklearn_siamese.SiameseEncoder.score>` is
     this metric on the encoder's embeddings. A sample whose class has no
-    other sample counts as a miss.
+    other sample counts as a miss. Neighbours at equal distance are ranked
+    in a random order (with a fixed seed), not in the order of the samples.
 
     Parameters
     ----------
@@ -548,11 +590,11 @@ def precision_at_1(embeddings, y, *, metric="euclidean"):
     >>> precision_at_1(embeddings, y)  # 5.0 is nearest to 8.0; "c" is alone
     0.666...
     """
-    embeddings, y = _check_embeddings(embeddings, y)
+    embeddings, codes = _check_embeddings(embeddings, y)
     nn = NearestNeighbors(n_neighbors=1, metric=metric).fit(embeddings)
     # kneighbors() without X leaves each sample out of its own neighbours.
     nearest = nn.kneighbors(return_distance=False)[:, 0]
-    return float(np.mean(y[nearest] == y))
+    return float(np.mean(codes[nearest] == codes))
 
 
 @validate_params(
@@ -575,7 +617,9 @@ def mean_average_precision_at_r(embeddings, y, *, metric="euclidean"):
     ``i``-th nearest shares the query's class and ``P(i)`` is the precision
     among the ``i`` nearest. It rewards putting *all* same-class samples
     first, in contrast to precision@1. Queries whose class has no other
-    sample are skipped.
+    sample are skipped; neighbours at equal distance are ranked in a random
+    order (with a fixed seed), not in the order of the samples. Memory
+    stays bounded (the neighbours are found for a few queries at a time).
 
     Parameters
     ----------
@@ -613,24 +657,36 @@ def mean_average_precision_at_r(embeddings, y, *, metric="euclidean"):
     >>> mean_average_precision_at_r(embeddings, y)  # (4 + 0.25) / 5
     0.85
     """
-    embeddings, y = _check_embeddings(embeddings, y)
-    _, codes = np.unique(y, return_inverse=True)
-    codes = codes.reshape(-1)
+    embeddings, codes = _check_embeddings(embeddings, y)
     r = np.bincount(codes)[codes] - 1  # other samples of each query's class
-    queries = r > 0
-    if not queries.any():
+    queries = np.flatnonzero(r > 0)
+    if not len(queries):
         raise ValueError(
             "mean_average_precision_at_r needs a class with at least 2 samples "
             "in y; every class has a single sample."
         )
-    max_r = int(r.max())
-    nn = NearestNeighbors(n_neighbors=max_r, metric=metric).fit(embeddings)
-    neighbors = nn.kneighbors(return_distance=False)  # (n_samples, max_r)
-    ranks = np.arange(1, max_r + 1)
-    relevant = (codes[neighbors] == codes[:, None]) & (ranks <= r[:, None])
-    precision = np.cumsum(relevant, axis=1) / ranks
-    average_precision = np.sum(precision * relevant, axis=1)[queries] / r[queries]
-    return float(np.mean(average_precision))
+    # Queries in order of R, in chunks of about _NEIGHBOR_BUDGET neighbours:
+    # one large class does not make every query hold its R neighbours.
+    queries = queries[np.argsort(r[queries], kind="stable")]
+    nn = NearestNeighbors(metric=metric).fit(embeddings)
+    total, start = 0.0, 0
+    while start < len(queries):
+        # rows x (the R of the chunk's last query, its largest) stay within
+        # the budget: bound the rows by the first query's R, then by the R
+        # of the last query within that bound
+        rows = max(1, _NEIGHBOR_BUDGET // int(r[queries[start]]))
+        chunk = queries[start : start + rows]
+        rows = max(1, _NEIGHBOR_BUDGET // int(r[chunk[-1]]))
+        chunk, start = queries[start : start + rows], start + rows
+        max_r = int(r[chunk[-1]])
+        neighbors = _other_neighbors(nn, embeddings, chunk, max_r)
+        ranks = np.arange(1, max_r + 1)
+        relevant = (codes[neighbors] == codes[chunk, None]) & (
+            ranks <= r[chunk, None]
+        )
+        precision = np.cumsum(relevant, axis=1) / ranks
+        total += np.sum(np.sum(precision * relevant, axis=1) / r[chunk])
+    return float(total / len(queries))
 
 
 _RETRIEVAL_METRICS = {
@@ -641,6 +697,13 @@ _RETRIEVAL_METRICS = {
 
 def _retrieval_score(estimator, X, y, *, metric_name):
     y = _check_labels(X, y)
+    if not hasattr(estimator, "transform"):
+        raise TypeError(
+            "make_retrieval_scorer scores encoders, estimators with a transform "
+            f"method (such as SiameseEncoder); {type(estimator).__name__} has "
+            "none. Score a pair classifier with make_one_shot_scorer or "
+            "make_pair_roc_auc_scorer."
+        )
     check_is_fitted(estimator)
     embeddings = _embed(estimator, X, len(y))
     metric = _RETRIEVAL_METRICS[metric_name]

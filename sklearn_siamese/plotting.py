@@ -51,7 +51,7 @@ def plot_history(estimator, *, ax=None):
     ----------
     estimator : SiameseEncoder or PairClassifier
         A fitted estimator of this package (anything with a skorch
-        ``history_``).
+        ``history_``), or a Pipeline or fitted search ending in one.
     ax : matplotlib Axes, default=None
         Axes to draw on; a new figure is made when None.
 
@@ -83,10 +83,19 @@ def plot_history(estimator, *, ax=None):
     ['train_loss']
     """
     check_is_fitted(estimator)
+    # a Pipeline (or search) ending in an estimator: plot that one
+    from .metrics import _final_estimator
+
+    history = getattr(_final_estimator(estimator), "history_", None)
+    if history is None:
+        raise TypeError(
+            "plot_history needs an estimator trained by this package (with a "
+            f"history_, such as SiameseEncoder); got {type(estimator).__name__}."
+        )
     plt = _pyplot("plot_history")
     from matplotlib.ticker import MaxNLocator
 
-    rows = list(estimator.history_)
+    rows = list(history)
     keys = {}  # ordered set of the score keys, in order of appearance
     for key in ("train_loss", "valid_loss"):
         if any(_is_score(key, row.get(key)) for row in rows):
@@ -120,11 +129,10 @@ def _embed(estimator, X):
 
 
 def _project(embedding, method, random_state):
-    """2-D coordinates of ``embedding`` and the axis label prefix."""
+    """Coordinates of ``embedding`` in at most two dimensions and the axis
+    label prefix; one column when it has a single dimension."""
     n_samples, n_dims = embedding.shape
     if method == "auto" and n_dims <= 2:
-        if n_dims == 1:
-            embedding = np.hstack([embedding, np.zeros_like(embedding)])
         return embedding, "dimension"
     if n_samples < 2:
         raise ValueError(
@@ -133,17 +141,16 @@ def _project(embedding, method, random_state):
     if method == "tsne":
         from sklearn.manifold import TSNE
 
-        # TSNE needs perplexity < n_samples; 30 is its default.
+        # TSNE needs perplexity < n_samples; 30 is its default. Its PCA
+        # initialisation needs two dimensions.
         perplexity = min(30.0, max(1.0, (n_samples - 1) / 3))
-        tsne = TSNE(init="pca", perplexity=perplexity, random_state=random_state)
+        init = "pca" if n_dims >= 2 else "random"
+        tsne = TSNE(init=init, perplexity=perplexity, random_state=random_state)
         return tsne.fit_transform(embedding), "t-SNE"
     from sklearn.decomposition import PCA
 
     n_components = min(2, n_dims)
-    points = PCA(n_components, random_state=random_state).fit_transform(embedding)
-    if n_components == 1:
-        points = np.hstack([points, np.zeros_like(points)])
-    return points, "PCA"
+    return PCA(n_components, random_state=random_state).fit_transform(embedding), "PCA"
 
 
 # Scatter keywords that plot_embedding sets itself, from the classes.
@@ -178,7 +185,7 @@ def plot_embedding(
         deterministic. ``"tsne"``: :class:`sklearn.manifold.TSNE` with
         ``init="pca"``, which shows clusters better but takes seconds to
         minutes and distorts distances. ``"auto"``: the embedding itself
-        when it is 2-D (or 1-D), else ``"pca"``.
+        when it is 2-D (or 1-D: one strip per class), else ``"pca"``.
     ax : matplotlib Axes, default=None
         Axes to draw on; a new figure is made when None.
     random_state : int, RandomState instance or None, default=0
@@ -241,6 +248,10 @@ def plot_embedding(
     if ax is None:
         _, ax = plt.subplots()
     classes, codes = np.unique(y, return_inverse=True)
+    codes = codes.reshape(-1)
+    one_d = points.shape[1] == 1
+    if one_d:  # one strip per class
+        points = np.column_stack([points[:, 0], codes])
     kwargs = {"s": 12, "alpha": 0.8, **scatter_kwargs}
     cmap = kwargs.pop("cmap", None)
     if len(classes) <= _MAX_LEGEND_CLASSES:
@@ -265,5 +276,10 @@ def plot_embedding(
         )
         ax.figure.colorbar(paths, ax=ax, label="class index")
     ax.set_xlabel(f"{name} 1")
-    ax.set_ylabel(f"{name} 2")
+    if one_d:
+        ax.set_ylabel("class")
+        if len(classes) <= _MAX_LEGEND_CLASSES:
+            ax.set_yticks(range(len(classes)), [str(label) for label in classes])
+    else:
+        ax.set_ylabel(f"{name} 2")
     return ax

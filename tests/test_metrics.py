@@ -322,6 +322,34 @@ def test_one_shot_sparse_input_and_pipelines():
     assert len(est.calls[0]) == 2
 
 
+def test_one_shot_pair_pipeline_that_changes_the_width():
+    # PCA in front of a pair classifier fitted on [x1 | x2] rows: the
+    # pipeline takes rows although its last step sees fewer features (3-D
+    # pairs reached PCA: "Found array with dim 3")
+    from sklearn.decomposition import PCA
+
+    rng = np.random.RandomState(0)
+    y = np.repeat(np.arange(4), 10)
+    X = rng.normal(size=(40, 6)) + y[:, None]
+    first, second = rng.randint(40, size=(2, 80))
+    pairs, labels = np.hstack([X[first], X[second]]), y[first] == y[second]
+    pipe = make_pipeline(PCA(8), PairClassifier(max_epochs=1, random_state=0))
+    pipe.fit(pairs, labels)
+    accuracy = one_shot_accuracy(pipe, X, y, n_way=4, n_tasks=50, random_state=0)
+    assert 0 <= accuracy <= 1
+
+
+def test_one_shot_refuses_nan_scores():
+    y = np.repeat(np.arange(3), 4)
+    nan = FakeEncoder(np.full((12, 2), np.nan))
+    with pytest.raises(ValueError, match="FakeEncoder gave NaN or infinite embeddings"):
+        one_shot_accuracy(nan, index_X(12), y, n_way=3, n_tasks=10)
+    table = np.full((12, 12), np.nan)
+    msg = "FakePairClassifier gave NaN or infinite pair scores"
+    with pytest.raises(ValueError, match=msg):
+        one_shot_accuracy(FakePairClassifier(table), index_X(12), y, n_way=3)
+
+
 def test_one_shot_pair_classifier_scores_in_chunks(monkeypatch):
     import sklearn_siamese.metrics as metrics
 
@@ -487,6 +515,36 @@ def test_retrieval_metrics_equal_loops(metric, seed):
     assert 0 < mapr < 1 and 0 < p1 < 1
 
 
+def test_retrieval_metrics_equal_loops_in_chunks(monkeypatch):
+    # MAP@R holds about _NEIGHBOR_BUDGET neighbours at once: tiny budgets
+    # give the same result, also with a class much larger than the others
+    import sklearn_siamese.metrics as metrics
+
+    rng = np.random.RandomState(0)
+    y = np.r_[np.zeros(40, int), rng.randint(1, 6, size=30), [9]]
+    embeddings = rng.normal(size=(len(y), 3)) + y[:, None] * 0.2
+    expected = loop_map_at_r(embeddings, y, "euclidean")
+    for budget in [1, 7, 100, 2**22]:
+        monkeypatch.setattr(metrics, "_NEIGHBOR_BUDGET", budget)
+        assert mean_average_precision_at_r(embeddings, y) == pytest.approx(expected)
+
+
+def test_retrieval_ties_do_not_follow_the_order_of_the_samples():
+    # Two points, four classes, data sorted by class: neighbours at equal
+    # distance used to come in sample order, which favoured the first
+    # class of each point (MAP@R 0.5 sorted, 0.27 shuffled).
+    embeddings = np.repeat(np.eye(2), [50, 50], axis=0)
+    y = np.r_[np.repeat([0, 1], 25), np.repeat([2, 3], 25)]
+    shuffle = np.random.RandomState(1).permutation(100)
+    for metric in (mean_average_precision_at_r, precision_at_1):
+        ordered = metric(embeddings, y)
+        shuffled = metric(embeddings[shuffle], y[shuffle])
+        assert abs(ordered - shuffled) < 0.05, metric
+    assert mean_average_precision_at_r(embeddings, y) < 0.35
+    # duplicates of a query are its neighbours, never the query itself
+    assert mean_average_precision_at_r(np.zeros((4, 1)), [0, 0, 1, 1]) < 1
+
+
 def test_retrieval_perfect_embeddings():
     y = np.repeat(["x", "y", "z"], 5)
     embeddings = np.eye(3)[np.searchsorted(["x", "y", "z"], y)]
@@ -504,6 +562,10 @@ def test_retrieval_errors():
         precision_at_1([[0.0]], [0])
     with pytest.raises(ValueError, match="'metric_name' parameter"):
         make_retrieval_scorer("recall")
+    table = np.zeros((4, 4))
+    msg = "make_retrieval_scorer scores encoders, .* FakePairClassifier has none"
+    with pytest.raises(TypeError, match=msg):
+        make_retrieval_scorer()(FakePairClassifier(table), index_X(4), [0, 0, 1, 1])
 
 
 def test_retrieval_scorers_use_the_encoder(encoder, blobs):

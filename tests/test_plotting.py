@@ -101,6 +101,20 @@ def test_history_pair_classifier(pair_classifier):
     assert len(ax.get_lines()) == 1
 
 
+def test_history_of_a_pipeline(data):
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    pipe = make_pipeline(StandardScaler(), SiameseEncoder(max_epochs=2, random_state=0))
+    ax = plot_history(pipe.fit(*data))
+    assert len(ax.get_lines()[0].get_xdata()) == 2
+    from sklearn.linear_model import LogisticRegression
+
+    msg = "plot_history needs an estimator trained by this package .* LogisticRegr"
+    with pytest.raises(TypeError, match=msg):
+        plot_history(LogisticRegression().fit(*data))
+
+
 def test_history_unfitted():
     with pytest.raises(NotFittedError):
         plot_history(SiameseEncoder())
@@ -146,6 +160,26 @@ def test_embedding_tsne(encoder, data):
     ax = plot_embedding(encoder, X[:40], y[:40], method="tsne")
     assert ax.get_xlabel() == "t-SNE 1"
     assert _points(ax).shape == (40, 2)
+
+
+@pytest.mark.parametrize("method", ["auto", "pca"])
+def test_embedding_1d_one_strip_per_class(data, method):
+    X, y = data
+    X, y = X[:40], y[:40]
+    encoder = SiameseEncoder(max_epochs=1, embedding_dim=1, random_state=0).fit(X, y)
+    # t-SNE spreads a 1-D embedding over two dimensions (its PCA start
+    # needed two: a ValueError about PCA)
+    ax = plot_embedding(encoder, X, y, method="tsne")
+    assert _points(ax).shape == (40, 2) and ax.get_ylabel() == "t-SNE 2"
+    ax = plot_embedding(encoder, X, y, method=method)
+    classes = np.unique(y)
+    for code, collection in enumerate(ax.collections):
+        np.testing.assert_array_equal(collection.get_offsets()[:, 1], code)
+    if method == "auto":
+        expected = np.concatenate([encoder.transform(X[y == c])[:, 0] for c in classes])
+        np.testing.assert_allclose(_points(ax)[:, 0], expected, rtol=1e-6)
+    assert ax.get_ylabel() == "class"
+    assert [t.get_text() for t in ax.get_yticklabels()] == [str(c) for c in classes]
 
 
 def test_embedding_explicit_pca_on_2d(encoder_2d, data):
