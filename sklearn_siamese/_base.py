@@ -9,7 +9,6 @@ conversion, branch construction and building the one training loop,
 import contextlib
 import copy
 import inspect
-import numbers
 import os
 import threading
 import warnings
@@ -26,7 +25,7 @@ from skorch.utils import to_device
 from torch.optim.lr_scheduler import CosineAnnealingLR
 
 from ._checks import sum_is_finite
-from ._compat import Count, HasMethods, Interval, StrOptions
+from ._compat import Amount, Count, HasMethods, StrOptions
 from ._net import (
     AcceleratedSiameseNet,
     SiameseNet,
@@ -51,19 +50,19 @@ SHARED_CONSTRAINTS = {
     "module": _module_constraint(),
     "embedding_dim": [Count(1, None, closed="left")],
     "normalize": ["boolean"],
-    "margin": [Interval(numbers.Real, 0, None, closed="neither")],
+    "margin": [Amount(0, None, closed="neither")],
     "distance": [StrOptions({"euclidean", "cosine", "manhattan"})],
     "max_epochs": [
         Count(1, None, closed="left"),
         StrOptions({"auto"}),
     ],
     "batch_size": [Count(2, None, closed="left")],
-    "lr": [Interval(numbers.Real, 0, None, closed="neither")],
+    "lr": [Amount(0, None, closed="neither")],
     "optimizer": [type],
-    "weight_decay": [Interval(numbers.Real, 0, None, closed="left")],
+    "weight_decay": [Amount(0, None, closed="left")],
     "lr_schedule": [StrOptions({"cosine", "constant"})],
     "early_stopping": ["boolean"],
-    "validation_fraction": [Interval(numbers.Real, 0, 1, closed="neither")],
+    "validation_fraction": [Amount(0, 1, closed="neither")],
     "n_iter_no_change": [Count(1, None, closed="left")],
     "device": [StrOptions({"auto"}), str, torch.device],
     "precision": [StrOptions({"32", "bf16"})],

@@ -51,13 +51,22 @@ def validate_numeric_data(estimator, X, *args, **kwargs):
         ) from None
 
 
+def _is_missing(value):
+    """None, NaN-like (``x != x``) or pandas' NA (whose truth is ambiguous)."""
+    if value is None:
+        return True
+    try:
+        return bool(value != value)
+    except TypeError:  # pd.NA != pd.NA is NA
+        return True
+
+
 def check_missing_labels(y):
     """Reject missing class labels (NaN or None) in 1-D ``y``, naming the first."""
     if y.dtype.kind in "fc":
         missing = np.isnan(y)
     elif y.dtype == object:
-        # x != x is True only for NaN-like values
-        missing = np.asarray(y != y, dtype=bool) | np.equal(y, None)
+        missing = np.frompyfunc(_is_missing, 1, 1)(y).astype(bool)
     else:
         return
     if missing.any():

@@ -33,15 +33,13 @@ from sklearn.utils.validation import _check_feature_names_in  # noqa: E402
 __all__ += ["_check_feature_names_in"]
 
 
-class Count(Interval):
-    """``Interval(numbers.Integral, left, right, closed=...)`` without booleans.
+class _WithoutBool(Interval):
+    """An ``Interval`` that refuses ``True`` and ``False``.
 
     ``bool`` is a subclass of ``int``, so ``Interval(Integral)`` takes
-    ``embedding_dim=True`` for 1; a count given as a boolean is a mistake.
+    ``embedding_dim=True`` for 1 and ``Interval(Real)`` takes
+    ``pos_fraction=True`` for 1.0: a number given as a boolean is a mistake.
     """
-
-    def __init__(self, left, right, *, closed):
-        super().__init__(numbers.Integral, left, right, closed=closed)
 
     def is_satisfied_by(self, val):
         if isinstance(val, (bool, np.bool_)):
@@ -49,4 +47,18 @@ class Count(Interval):
         return super().is_satisfied_by(val)
 
 
-__all__ += ["Count"]
+class Count(_WithoutBool):
+    """``Interval(numbers.Integral, left, right, closed=...)`` without booleans."""
+
+    def __init__(self, left, right, *, closed):
+        super().__init__(numbers.Integral, left, right, closed=closed)
+
+
+class Amount(_WithoutBool):
+    """``Interval(numbers.Real, left, right, closed=...)`` without booleans."""
+
+    def __init__(self, left, right, *, closed):
+        super().__init__(numbers.Real, left, right, closed=closed)
+
+
+__all__ += ["Amount", "Count"]

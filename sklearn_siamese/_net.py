@@ -180,8 +180,9 @@ class ClassBalancedBatches:
     Classes with at least two samples are visited in random order, each
     equally often; within a class, samples are taken in a random cyclic
     order, so every sample is used about equally often. An epoch has about
-    ``len(y)`` samples. A class with fewer than ``K`` samples repeats some
-    of them in a batch. Targets are the class codes of the rows.
+    ``len(y)`` samples, and at least one batch. A class with fewer than
+    ``K`` samples repeats some of them in a batch. Targets are the class
+    codes of the rows.
     """
 
     def __init__(self, batch_size, samples_per_class):
@@ -436,8 +437,9 @@ class _Sequential:
 class StratifiedHoldout:
     """skorch ``train_split``: hold out a stratified fraction of the rows.
 
-    Each class of at least ``min_count`` rows gives at least two of them;
-    smaller classes stay in the training part.
+    Each class of at least ``min_count`` rows gives at least two of them
+    and keeps at least two for training, whatever the fraction; smaller
+    classes stay in the training part.
     """
 
     min_count = 4
@@ -455,7 +457,7 @@ class StratifiedHoldout:
         starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
         rank = np.arange(len(codes)) - np.repeat(starts, counts)
         n_valid = np.floor(counts * self.fraction + rng.random(len(counts)))
-        n_valid = np.where(counts >= self.min_count, np.maximum(n_valid, 2), 0)
+        n_valid = np.where(counts >= self.min_count, np.clip(n_valid, 2, counts - 2), 0)
         in_valid = rank < np.repeat(n_valid, counts)
         return dataset.subset(np.sort(order[~in_valid])), dataset.subset(
             np.sort(order[in_valid])

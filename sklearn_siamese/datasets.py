@@ -11,7 +11,7 @@ import numpy as np
 import torch
 from sklearn.utils import check_random_state
 
-from ._compat import Count, Interval, validate_params
+from ._compat import Amount, Count, validate_params
 
 __all__ = ["load_image_folder", "make_glyphs", "make_two_views", "read_image"]
 
@@ -37,7 +37,7 @@ def _bezier(points, n_steps):
         "n_per_class": [Count(1, None, closed="left")],
         "image_size": [Count(1, None, closed="left")],
         "n_strokes": "no_validation",  # checked by _check_n_strokes
-        "jitter": [Interval(numbers.Real, 0, None, closed="left")],
+        "jitter": [Amount(0, None, closed="left")],
         "random_state": ["random_state"],
     },
     prefer_skip_nested_validation=True,
@@ -160,7 +160,7 @@ def _check_n_strokes(n_strokes):
         "n_pairs": [Count(1, None, closed="left")],
         "n_features_a": [Count(1, None, closed="left")],
         "n_features_b": [Count(1, None, closed="left")],
-        "noise": [Interval(numbers.Real, 0, None, closed="left")],
+        "noise": [Amount(0, None, closed="left")],
         "map_random_state": ["random_state"],
         "random_state": ["random_state"],
     },

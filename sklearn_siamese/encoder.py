@@ -119,10 +119,10 @@ class SiameseEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _Base):
         ``partial_fit`` always trains at the constant ``lr``.
     early_stopping : bool, default=False
         Hold out ``validation_fraction`` of the samples of every class with
-        4 or more samples (at least 2 of each; at least 2 such classes are
-        needed), stop when the validation loss has not improved for
-        ``n_iter_no_change`` epochs, and keep the best weights. Not used by
-        ``partial_fit``.
+        4 or more samples (at least 2 of each, and at most all but 2; at
+        least 2 such classes are needed), stop when the validation loss
+        has not improved for ``n_iter_no_change`` epochs, and keep the best
+        weights. Not used by ``partial_fit``.
     validation_fraction : float, default=0.1
         Held-out fraction when ``early_stopping=True``.
     n_iter_no_change : int, default=5
@@ -500,9 +500,7 @@ class SiameseEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _Base):
             )
         if len(y) < 2:
             raise ValueError("score needs at least 2 samples.")
-        return precision_at_1(
-            embeddings, y, metric=get_distance(self.distance).metric
-        )
+        return precision_at_1(embeddings, y, metric=get_distance(self.distance).metric)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

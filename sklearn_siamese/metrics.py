@@ -681,9 +681,7 @@ def mean_average_precision_at_r(embeddings, y, *, metric="euclidean"):
         max_r = int(r[chunk[-1]])
         neighbors = _other_neighbors(nn, embeddings, chunk, max_r)
         ranks = np.arange(1, max_r + 1)
-        relevant = (codes[neighbors] == codes[chunk, None]) & (
-            ranks <= r[chunk, None]
-        )
+        relevant = (codes[neighbors] == codes[chunk, None]) & (ranks <= r[chunk, None])
         precision = np.cumsum(relevant, axis=1) / ranks
         total += np.sum(np.sum(precision * relevant, axis=1) / r[chunk])
     return float(total / len(queries))

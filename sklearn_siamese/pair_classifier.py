@@ -122,7 +122,8 @@ class PairClassifier(ClassifierMixin, _Base):
         ``partial_fit``.
     validation_fraction : float, default=0.1
         Fraction of the pairs held out (stratified) to calibrate
-        probabilities, and for early stopping.
+        probabilities, and for early stopping; each label keeps at least 2
+        pairs for training.
     n_iter_no_change : int, default=5
         Patience of early stopping, in epochs.
     device : "auto", str or torch.device, default="auto"

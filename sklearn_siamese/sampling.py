@@ -25,6 +25,7 @@ from sklearn.utils.validation import check_is_fitted, column_or_1d
 
 from ._checks import check_missing_labels, validate_numeric_data
 from ._compat import (
+    Amount,
     Interval,
     StrOptions,
     _check_feature_names_in,
@@ -442,7 +443,7 @@ def _gather(X, indices, *, layout="3d"):
 _PAIR_INDICES_CONSTRAINTS = {
     "y": ["array-like"],
     "n_pairs": [Interval(Integral, 1, None, closed="left")],
-    "pos_fraction": [Interval(Real, 0, 1, closed="both")],
+    "pos_fraction": [Amount(0, 1, closed="both")],
     "random_state": ["random_state", np.random.Generator],
 }
 
@@ -459,6 +460,7 @@ def _pair_indices_params_plainly_valid(y, n_pairs, pos_fraction, random_state):
         and isinstance(n_pairs, Integral)
         and n_pairs >= 1
         and isinstance(pos_fraction, Real)
+        and not isinstance(pos_fraction, (bool, np.bool_))
         and 0 <= pos_fraction <= 1
         and (
             random_state is None
@@ -759,7 +761,9 @@ class _BaseSampler(BaseEstimator):
             ``(n, C, H, W)`` images. Sparse input needs ``layout="2d"``.
 
         y : array-like of shape (n_samples,)
-            Class labels.
+            Class labels, as a scikit-learn classifier takes them: ints,
+            strings, whole-number floats (continuous values are refused;
+            :func:`make_pair_indices` groups any values).
 
         Returns
         -------
@@ -780,7 +784,9 @@ class _BaseSampler(BaseEstimator):
             ``(n, C, H, W)`` images. Sparse input needs ``layout="2d"``.
 
         y : array-like of shape (n_samples,)
-            Class labels.
+            Class labels, as a scikit-learn classifier takes them: ints,
+            strings, whole-number floats (continuous values are refused;
+            :func:`make_pair_indices` groups any values).
 
         Returns
         -------
@@ -944,7 +950,7 @@ class PairSampler(_BaseSampler):
 
     _parameter_constraints: dict = {
         "n_pairs": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
-        "pos_fraction": [Interval(Real, 0, 1, closed="both")],
+        "pos_fraction": [Amount(0, 1, closed="both")],
         "strategy": [StrOptions({"random", "adjacent"})],
         "layout": [StrOptions({"3d", "2d"})],
         "random_state": ["random_state", np.random.Generator],

@@ -977,11 +977,13 @@ CASES = [
     Case(
         PAIRS_3D,
         "partial_fit on one pair, two branches with batch normalisation",
-        lambda: _pair_classifier(
-            shared=False, module__batch_norm=True, module_b__batch_norm=True
-        )
-        .fit(_pairs3(), _same())
-        .partial_fit(_pairs3()[:1], _same()[:1]),
+        lambda: (
+            _pair_classifier(
+                shared=False, module__batch_norm=True, module_b__batch_norm=True
+            )
+            .fit(_pairs3(), _same())
+            .partial_fit(_pairs3()[:1], _same()[:1])
+        ),
         ValueError,
         _exact(
             "A training batch gave a branch a single sample, which its batch "

@@ -342,6 +342,18 @@ def test_partial_fit_has_no_held_out_split_nor_early_stopping(blobs):
         assert "early_stopping" not in dict(model.net_.callbacks_)
 
 
+def test_early_stopping_with_a_large_validation_fraction(blobs):
+    # 0.75 of classes of 4 samples used to leave a single training sample
+    # per class: ZeroDivisionError in the batch plan
+    X, y = blobs
+    keep = np.concatenate([np.flatnonzero(y == c)[:4] for c in range(3)])
+    enc = SiameseEncoder(
+        **{**FAST, "early_stopping": True, "validation_fraction": 0.75}
+    ).fit(X[keep], y[keep])
+    assert np.isfinite(enc.history_[-1, "train_loss"])
+    assert np.isfinite(enc.history_[-1, "valid_loss"])
+
+
 def test_early_stopping_holds_out_and_stops(digits):
     X, y = digits
     enc = SiameseEncoder(

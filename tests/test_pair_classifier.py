@@ -333,6 +333,16 @@ def test_partial_fit_after_early_stopping(pairs):
     assert "early_stopping" not in dict(clf.net_.callbacks_)
 
 
+def test_a_large_validation_fraction_leaves_pairs_to_train_on(pairs):
+    # 0.99 of 8 pairs used to hold out every pair: a "fitted" model that
+    # had not taken a single training step
+    P, same = pairs
+    clf = PairClassifier(**{**FAST, "max_epochs": 1, "validation_fraction": 0.99})
+    clf.fit(P[:8], same[:8])
+    assert clf.history_[-1, "train_batch_count"] == 1
+    assert np.isfinite(clf.history_[-1, "train_loss"])
+
+
 def test_inference_batches_sized_for_each_side():
     # Side A is narrow, side B wide: each gets its own inference batch size,
     # whichever is embedded first.

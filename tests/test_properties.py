@@ -244,3 +244,27 @@ def test_class_balanced_batches_hold_distinct_classes_evenly(
     assert len(sizes) == 1  # P classes of K samples, in every batch
     assert set(np.flatnonzero(visits)) <= set(eligible)
     assert visits[eligible].max() - visits[eligible].min() <= 1
+
+
+@FAST
+@given(
+    counts=st.lists(st.integers(1, 30), min_size=1, max_size=8),
+    fraction=st.floats(0.01, 0.99),
+    seed=seeds,
+)
+def test_stratified_holdout_keeps_two_of_each_class_to_train(counts, fraction, seed):
+    # Every class of 4 or more rows gives between 2 and all but 2 of them,
+    # whatever the fraction (0.75 of 4 rows used to leave one for training);
+    # smaller classes stay whole in the training part.
+    from sklearn_siamese._net import StratifiedHoldout, TensorData
+
+    y = np.repeat(np.arange(len(counts)), counts)
+    X = np.arange(len(y), dtype=np.float32)[:, None]
+    train, valid = StratifiedHoldout(fraction, seed)(TensorData(X, y))
+    n_train = np.bincount(train.y, minlength=len(counts))
+    n_valid = np.bincount(valid.y, minlength=len(counts))
+    assert_array_equal(n_train + n_valid, counts)
+    assert_array_equal(np.sort(np.r_[train.X[:, 0], valid.X[:, 0]]), X[:, 0])
+    big = np.asarray(counts) >= 4
+    assert (n_valid[~big] == 0).all()
+    assert (n_valid[big] >= 2).all() and (n_train[big] >= 2).all()

@@ -4,6 +4,7 @@ import re
 from collections import Counter
 
 import numpy as np
+import pandas as pd
 import pytest
 import scipy.sparse as sp
 import sklearn
@@ -225,6 +226,17 @@ def test_make_pair_indices_column_vector_y():
             np.array(["a", float("nan"), "b"], dtype=object),
             {},
             "y contains 1 missing label(s) (NaN or None), first at position 1",
+        ),
+        (  # pandas' NA: its comparisons are NA, not a bool
+            np.array(["a", "a", pd.NA, "b"], dtype=object),
+            {},
+            "y contains 1 missing label(s) (NaN or None), first at position 2",
+        ),
+        (
+            [0, 0, 1, 1],
+            {"pos_fraction": True},
+            "The 'pos_fraction' parameter of make_pair_indices must be a float "
+            "in the range [0.0, 1.0]. Got True instead.",
         ),
         (
             np.zeros((4, 2)),
