@@ -68,8 +68,9 @@ plt.show()
 #
 # Both siamese encoders use the default *prototypical* loss, which trains on
 # few-shot episodes drawn from the training characters, the very task they
-# are tested on. (``module="koch"`` builds Koch et al.'s own, much larger,
-# network for 105x105 images; it is too slow to train for this gallery.)
+# are tested on. (``module="koch"`` builds Koch et al.'s convolutional
+# network, the paper's own with ``embedding_dim=4096`` on 105x105 images;
+# it is too slow to train for this gallery.)
 models = {
     "raw pixels": FunctionTransformer(lambda images: images.reshape(len(images), -1)),
     "siamese, module='mlp'": SiameseEncoder(

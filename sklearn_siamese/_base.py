@@ -260,17 +260,22 @@ class SiameseMixin:
                     f"to a module instance; pass the class as {prefix}= instead."
                 )
             return copy.deepcopy(module)
+        given = module
         if isinstance(module, type):
             if not issubclass(module, torch.nn.Module):
                 raise TypeError(
                     f"{prefix}={module.__name__} is not a torch.nn.Module subclass."
                 )
-            return module(**kwargs)
+            # A built-in class is sized from the input, like its name.
+            names = {cls: name for name, cls in BRANCHES.items()}
+            if module not in names:
+                return module(**kwargs)
+            module = given = names[module]
         if module == "auto":
             module = "mlp" if len(input_shape) == 1 else "conv"
         if module in ("conv", "koch") and len(input_shape) not in (2, 3):
             raise ValueError(
-                f"{prefix}={module!r} needs image input of shape (n_samples, H, "
+                f"{prefix}={given!r} needs image input of shape (n_samples, H, "
                 f"W) or (n_samples, C, H, W); got samples of shape {input_shape}. "
                 f"Use {prefix}='mlp' for tabular data."
             )

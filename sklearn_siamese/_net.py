@@ -516,6 +516,7 @@ class SiameseNet(NeuralNet):
         self.batch_rng_ = np.random.default_rng(self.seed)
         self.inference_batch_size_ = None
         self.inference_batch_sizes_ = {}
+        self._mode_is_uniform = False
         return super().initialize_module()
 
     @property
@@ -598,6 +599,13 @@ class SiameseNet(NeuralNet):
             return self.infer(Xi)
 
     def _ensure_mode(self, training):
+        if not getattr(self, "_mode_is_uniform", True):
+            # A new module may mix modes (a pretrained branch given in
+            # evaluation mode inside a wrapper in training mode): set every
+            # submodule once, as skorch does before every batch.
+            self._set_training(training)
+            self._mode_is_uniform = True
+            return
         for name in self._modules + self._criteria:
             module = getattr(self, name + "_")
             if isinstance(module, torch.nn.Module) and module.training != training:

@@ -165,7 +165,10 @@ class KochNet(nn.Module):
     -> pool -> Conv 256@4x4 -> Dense(``embedding_dim``) with a sigmoid, all
     convolutions followed by ReLU. For other sizes the kernel sizes are
     scaled by ``min(H, W) / 105`` (at least 2 pixels where the map allows),
-    and pooling stops once a feature map is down to 1 pixel. Weights are
+    pooling stops once a feature map is down to 1 pixel, and a last feature
+    map larger than the paper's 6x6 (large or elongated images) is
+    max-pooled down to 6x6 per axis, so that the dense layer never gets
+    wider than the paper's. Weights are
     initialised as in the paper: convolution weights from N(0, 0.01), dense
     weights from N(0, 0.2), biases from N(0.5, 0.01).
 
@@ -202,6 +205,11 @@ class KochNet(nn.Module):
     ):
         super().__init__()
         c, h, w = _image_shape(input_shape)
+        if len(channels) != len(kernel_sizes):
+            raise ValueError(
+                "KochNet needs one kernel size per convolution; got "
+                f"channels={tuple(channels)} and kernel_sizes={tuple(kernel_sizes)}."
+            )
         scale = min(h, w) / 105.0
         layers = []
         for i, (n_out, k) in enumerate(zip(channels, kernel_sizes)):
@@ -212,6 +220,9 @@ class KochNet(nn.Module):
                 layers.append(nn.MaxPool2d(2))
                 h, w = h // 2, w // 2
             c = n_out
+        if h > 6 or w > 6:
+            h, w = min(h, 6), min(w, 6)
+            layers.append(nn.AdaptiveMaxPool2d((h, w)))
         self.features = nn.Sequential(*layers, nn.Flatten())
         self.embed = nn.Sequential(nn.Linear(c * h * w, embedding_dim), nn.Sigmoid())
         self.reset_parameters()
@@ -389,6 +400,17 @@ class SiameseNetwork(nn.Module):
         """
         branch = self.branch_b if second and self.branch_b is not None else self.branch
         e = branch(x)
+        if not (isinstance(e, torch.Tensor) and e.ndim == 2 and len(e) == len(x)):
+            got = (
+                f"a tensor of shape {tuple(e.shape)}"
+                if isinstance(e, torch.Tensor)
+                else f"a {type(e).__name__}"
+            )
+            raise ValueError(
+                f"The branch {type(branch).__name__} must return one tensor of "
+                f"shape (n_samples, n_dims); for {len(x)} samples it returned "
+                f"{got}. Flatten its features, or return only the embedding."
+            )
         return F.normalize(e, dim=1) if self.normalize else e
 
     def forward(self, *xs, second=False):
@@ -396,6 +418,13 @@ class SiameseNetwork(nn.Module):
             return self.embed(xs[0], second=second)
         if self.branch_b is not None:
             embeddings = (self.embed(xs[0]), self.embed(xs[1], second=True))
+            if embeddings[0].shape[1] != embeddings[1].shape[1]:
+                raise ValueError(
+                    "The two branches must give embeddings of one size; side A "
+                    f"gives {embeddings[0].shape[1]} dimensions, side B "
+                    f"{embeddings[1].shape[1]}. Build both to end in the same "
+                    "number of units."
+                )
         elif all(x.shape == xs[0].shape for x in xs):
             embeddings = self.embed(_concat(xs)).chunk(len(xs))
         else:

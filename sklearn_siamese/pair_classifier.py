@@ -451,19 +451,21 @@ class PairClassifier(ClassifierMixin, _Base):
             branch_b = self._build_branch(
                 self.input_shape_b_, prefix="module_b", module=module_b
             )
-        head = None
+        network = SiameseNetwork(branch, branch_b, normalize=self.normalize)
         if self.head == "koch":
-            sample = torch.zeros(2, *self.input_shape_)
+            # the head's width is the embedding's: embed two samples to see
+            parameter = next(branch.parameters(), None)
+            device = "cpu" if parameter is None else parameter.device
+            sample = torch.zeros(2, *self.input_shape_, device=device)
             branch.eval()
             with torch.no_grad():
-                dim = branch(sample).shape[1]
-            branch.train()
-            head = KochHead(dim, scale=dim**0.5 if self.normalize else 1.0)
+                dim = network.embed(sample).shape[1]
+            network.head = KochHead(dim, scale=dim**0.5 if self.normalize else 1.0)
         elif self.head == "cosine":
-            head = CosineHead()
+            network.head = CosineHead()
         elif self.head == "exp":
-            head = ExpHead()
-        return SiameseNetwork(branch, branch_b, head=head, normalize=self.normalize)
+            network.head = ExpHead()
+        return network
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y):

@@ -233,6 +233,73 @@ def test_user_module_class_and_instance(blobs):
         SiameseEncoder(instance, module__n_out=3, **FAST).fit(X, y)
 
 
+def test_a_branch_given_in_evaluation_mode_trains_in_training_mode(blobs):
+    # A pretrained network is usually passed as net.eval(); it used to train
+    # with frozen batch statistics and no dropout (fit only: partial_fit and
+    # an early-stopping epoch switched it)
+    X, y = blobs
+    modes = []
+
+    class Recording(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.linear = torch.nn.Linear(6, 4)
+            self.norm = torch.nn.BatchNorm1d(4)
+
+        def forward(self, x):
+            modes.append(torch.is_grad_enabled() and self.training)
+            return self.norm(self.linear(x))
+
+    enc = SiameseEncoder(Recording().eval(), **FAST).fit(X, y)
+    n_batches = sum(enc.history_[:, "train_batch_count"])
+    assert modes[:n_batches] == [True] * n_batches
+    assert enc.net_.module_.branch.norm.running_mean.abs().sum() > 0
+    enc.transform(X)
+    assert not enc.net_.module_.branch.training
+
+
+class TupleBranch(torch.nn.Module):
+    def __init__(self, n_out=4):
+        super().__init__()
+        self.linear = torch.nn.Linear(6, n_out)
+
+    def forward(self, x):
+        return self.linear(x), x
+
+
+class FeatureMapBranch(TupleBranch):
+    def forward(self, x):
+        return self.linear(x)[:, None]
+
+
+def test_a_branch_with_the_wrong_output_gets_a_clear_error(blobs):
+    X, y = blobs
+    msg = (
+        r"The branch TupleBranch must return one tensor of shape \(n_samples, "
+        r"n_dims\); for \d+ samples it returned a tuple. Flatten its features, "
+        "or return only the embedding."
+    )
+    for normalize in (True, False):
+        with pytest.raises(ValueError, match=msg):
+            SiameseEncoder(TupleBranch, normalize=normalize, **FAST).fit(X, y)
+    with pytest.raises(ValueError, match=r"returned a tensor of shape \(\d+, 1, 4\)"):
+        SiameseEncoder(FeatureMapBranch, **FAST).fit(X, y)
+
+
+def test_built_in_branch_classes_are_their_names(blobs):
+    X, y = blobs
+    from sklearn_siamese.modules import MLP
+
+    params = {**FAST, "module__hidden_layer_sizes": (16,), "embedding_dim": 5}
+    by_class = SiameseEncoder(MLP, **params).fit(X, y).transform(X)
+    by_name = SiameseEncoder("mlp", **params).fit(X, y).transform(X)
+    assert by_class.shape == (80, 5)
+    np.testing.assert_array_equal(by_class, by_name)
+    # 5-D input: the error names the module as given
+    with pytest.raises(ValueError, match="module='auto' needs image input"):
+        SiameseEncoder(**FAST).fit(np.zeros((80, 2, 2, 2, 2)), y)
+
+
 def test_prefixed_parameters_round_trip(blobs):
     enc = SiameseEncoder(module__hidden_layer_sizes=(32,), optimizer__betas=(0.8, 0.9))
     params = enc.get_params()

@@ -253,6 +253,52 @@ def test_koch_branch_and_head_have_the_papers_parameter_count():
     assert n == 38_951_745
 
 
+def test_koch_branch_stays_the_papers_size_on_large_or_elongated_images():
+    # the last feature map is pooled down to the paper's 6x6: a 1 x 1000
+    # "image" built a 1-billion-parameter dense layer at 4096 units
+    from sklearn_siamese.modules import KochNet
+
+    def n_parameters(shape):
+        return sum(p.numel() for p in KochNet(shape, embedding_dim=4096).parameters())
+
+    dense = 256 * 6 * 4096 + 4096
+    assert n_parameters((1, 1000)) < 2 * dense
+    assert n_parameters((3, 10, 300)) < 40_000_000
+    assert KochNet((1, 1000), embedding_dim=8)(torch.zeros(2, 1, 1000)).shape == (2, 8)
+    with pytest.raises(ValueError, match="KochNet needs one kernel size per conv"):
+        KochNet((28, 28), channels=(8, 8, 8, 8, 8))
+
+
+class TupleBranch(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.linear = torch.nn.Linear(6, 4)
+
+    def forward(self, x):
+        return self.linear(x), x
+
+
+def test_branches_with_the_wrong_output_get_a_clear_error():
+    rng = np.random.RandomState(0)
+    P, same = rng.normal(size=(40, 2, 6)).astype(np.float32), np.tile([0, 1], 20)
+    # the Koch head's width probe used to fail: 'tuple' has no 'shape'
+    for head in ("koch", "distance"):
+        with pytest.raises(ValueError, match="The branch TupleBranch must return one"):
+            PairClassifier(TupleBranch, head=head, max_epochs=1).fit(P, same)
+        with pytest.raises(ValueError, match="side A gives 4 dimensions, side B 3"):
+            PairClassifier(
+                torch.nn.Linear,
+                module__in_features=6,
+                module__out_features=4,
+                module_b=torch.nn.Linear,
+                module_b__in_features=6,
+                module_b__out_features=3,
+                shared=False,
+                head=head,
+                max_epochs=1,
+            ).fit(P.reshape(40, 12), same)
+
+
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
 def test_cuda(pairs):
     P, same = pairs
