@@ -26,6 +26,7 @@ from sklearn.utils.validation import check_is_fitted, column_or_1d
 from ._checks import check_missing_labels, validate_numeric_data
 from ._compat import (
     Amount,
+    Count,
     Interval,
     StrOptions,
     _check_feature_names_in,
@@ -381,6 +382,59 @@ def _draw_triplets(y_encoded, counts, n_triplets, rng):
     return np.column_stack(
         (order[start + anchor], order[start + positive], negative)
     ).astype(np.intp, copy=False)
+
+
+# Values gathered at once when hard negatives are mined.
+_MINING_BUDGET = 2**22
+
+
+def _squared_distances(X, rows, others):
+    """``|X[rows[i]] - X[others[i, j]]|^2``, shape ``others.shape``, in float64.
+
+    Dense ``X`` of any shape is compared as flat rows, in chunks of about
+    ``_MINING_BUDGET`` values; sparse ``X`` through row norms and dot
+    products.
+    """
+    if sp.issparse(X):
+        X = X.tocsr()
+        norms = np.asarray(X.multiply(X).sum(axis=1), dtype=np.float64).ravel()
+        A = X[rows]
+        dots = np.column_stack(
+            [
+                np.asarray(A.multiply(X[others[:, j]]).sum(axis=1)).ravel()
+                for j in range(others.shape[1])
+            ]
+        )
+        return np.maximum(norms[rows][:, None] + norms[others] - 2 * dots, 0.0)
+    flat = X.reshape(X.shape[0], -1)
+    dtype = np.float64 if flat.dtype == np.float64 else np.float32
+    step = max(1, _MINING_BUDGET // (others.shape[1] * max(1, flat.shape[1])))
+    out = np.empty(others.shape, dtype=np.float64)
+    for start in range(0, len(rows), step):
+        stop = start + step
+        anchors = flat[rows[start:stop]].astype(dtype, copy=False)
+        candidates = flat[others[start:stop]].astype(dtype, copy=False)
+        out[start:stop] = np.square(candidates - anchors[:, None]).sum(axis=-1)
+    return out
+
+
+def _mine_hard_negatives(X, triplets, y_encoded, counts, n_candidates, rng):
+    """Each triplet's negative replaced by the nearest to its anchor (in
+    squared Euclidean distance between rows of ``X``) of ``n_candidates``
+    negatives drawn as :func:`make_triplet_indices` draws one: its own and
+    ``n_candidates - 1`` more."""
+    order, offsets = _class_layout(y_encoded, counts)
+    anchor_class = y_encoded[triplets[:, 0]]
+    shape = (len(triplets), n_candidates - 1)
+    negative_class = _uniform_below(rng, counts.shape[0] - 1, size=shape)
+    negative_class += negative_class >= anchor_class[:, None]
+    more = order[offsets[negative_class] + _uniform_below(rng, counts[negative_class])]
+    candidates = np.column_stack((triplets[:, 2], more))
+    distances = _squared_distances(X, triplets[:, 0], candidates)
+    nearest = np.argmin(distances, axis=1)
+    mined = triplets.copy()
+    mined[:, 2] = candidates[np.arange(len(triplets)), nearest]
+    return mined
 
 
 def _gather(X, indices, *, layout="3d"):
@@ -1016,7 +1070,12 @@ class TripletSampler(_BaseSampler):
     drawn by index (:func:`~sklearn_siamese.sampling.make_triplet_indices`):
     anchors spread evenly over
     the classes with at least 2 samples, the positive another sample of the
-    anchor's class, the negative a sample of another class.
+    anchor's class, the negative a sample of another class. With
+    ``strategy="hard"`` the negative is mined: the nearest to the anchor, in
+    the features of ``X``, of ``n_candidates`` negatives drawn that way
+    (hard-negative mining on the input, e.g. after a scaler or a first
+    encoder in a pipeline; :class:`~sklearn_siamese.SiameseEncoder` mines in
+    its own embedding space during training with ``loss="triplet"``).
 
     Parameters
     ----------
@@ -1030,6 +1089,16 @@ class TripletSampler(_BaseSampler):
         ``[anchor | positive | negative]`` of shape
         ``(n_triplets, 3 * n_features)`` for 2-D ``X`` (sparse ``X`` stays
         sparse).
+
+    strategy : {"random", "hard"}, default="random"
+        ``"random"``: a uniformly drawn negative. ``"hard"``: the nearest to
+        the anchor (squared Euclidean distance between the rows of ``X``,
+        images flattened) of ``n_candidates`` random negatives.
+
+    n_candidates : int, default=10
+        Negatives compared per triplet with ``strategy="hard"``; more give
+        harder negatives (1 is ``"random"``). Memory stays bounded: the
+        candidates are compared a chunk of triplets at a time.
 
     random_state : int, RandomState instance, numpy Generator or None, \
             default=None
@@ -1081,17 +1150,34 @@ class TripletSampler(_BaseSampler):
             StrOptions({"auto"}),
         ],
         "layout": [StrOptions({"3d", "2d"})],
+        "strategy": [StrOptions({"random", "hard"})],
+        "n_candidates": [Count(1, None, closed="left")],
         "random_state": ["random_state", np.random.Generator],
     }
 
-    def __init__(self, n_triplets="auto", *, layout="3d", random_state=None):
+    def __init__(
+        self,
+        n_triplets="auto",
+        *,
+        layout="3d",
+        strategy="random",
+        n_candidates=10,
+        random_state=None,
+    ):
         self.n_triplets = n_triplets
         self.layout = layout
+        self.strategy = strategy
+        self.n_candidates = n_candidates
         self.random_state = random_state
 
     def _draw(self, X, classes, y_encoded, counts, rng):
         n_triplets = X.shape[0] if self.n_triplets == "auto" else int(self.n_triplets)
-        self.triplet_indices_ = _draw_triplets(y_encoded, counts, n_triplets, rng)
+        triplets = _draw_triplets(y_encoded, counts, n_triplets, rng)
+        if self.strategy == "hard" and self.n_candidates > 1:
+            triplets = _mine_hard_negatives(
+                X, triplets, y_encoded, counts, self.n_candidates, rng
+            )
+        self.triplet_indices_ = triplets
 
     def _resample(self, X, y):
         X_triplets = _gather(X, self.triplet_indices_, layout=self.layout)

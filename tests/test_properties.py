@@ -7,7 +7,7 @@ from math import floor
 import numpy as np
 import pytest
 import scipy.sparse as sp
-from hypothesis import event, given, settings
+from hypothesis import assume, event, given, settings
 from hypothesis import strategies as st
 from numpy.testing import assert_array_equal
 
@@ -268,3 +268,28 @@ def test_stratified_holdout_keeps_two_of_each_class_to_train(counts, fraction, s
     big = np.asarray(counts) >= 4
     assert (n_valid[~big] == 0).all()
     assert (n_valid[big] >= 2).all() and (n_train[big] >= 2).all()
+
+
+@FAST
+@given(
+    counts=st.lists(st.integers(1, 6), min_size=2, max_size=6),
+    n_candidates=st.integers(1, 12),
+    seed=seeds,
+)
+def test_hard_triplets_are_triplets_no_farther_than_random(counts, n_candidates, seed):
+    from sklearn_siamese import TripletSampler
+
+    assume(max(counts) >= 2)  # else there is no positive to draw
+    y = np.repeat(np.arange(len(counts)), counts)
+    X = np.random.RandomState(seed).normal(size=(len(y), 3))
+    random = TripletSampler(random_state=seed).fit(X, y).triplet_indices_
+    hard = TripletSampler(
+        strategy="hard", n_candidates=n_candidates, random_state=seed
+    ).fit(X, y)
+    hard = hard.triplet_indices_
+    a, p, n = hard.T
+    assert ((y[a] == y[p]) & (a != p) & (y[a] != y[n])).all()
+    assert_array_equal(hard[:, :2], random[:, :2])
+    near = ((X[a] - X[n]) ** 2).sum(1)
+    far = ((X[random[:, 0]] - X[random[:, 2]]) ** 2).sum(1)
+    assert (near <= far).all()

@@ -788,6 +788,66 @@ def test_triplet_sampler_errors(tabular):
         TripletSampler(n_triplets=True).fit_resample(X, np.arange(30) % 2)
 
 
+def _digits():
+    from sklearn.datasets import load_digits
+
+    X, y = load_digits(return_X_y=True)
+    return X[:300] / 16, y[:300]
+
+
+def test_hard_triplets_mine_from_the_random_draw():
+    # Same seed: the same anchors and positives, and each negative the
+    # nearest of candidates that include the random triplet's own negative
+    X, y = _digits()
+    random = TripletSampler(random_state=0).fit(X, y).triplet_indices_
+    hard = TripletSampler(strategy="hard", random_state=0).fit(X, y).triplet_indices_
+    assert_array_equal(hard[:, :2], random[:, :2])
+    assert (y[hard[:, 0]] != y[hard[:, 2]]).all()
+
+    def distance(t):
+        return ((X[t[:, 0]] - X[t[:, 2]]) ** 2).sum(axis=1)
+
+    assert (distance(hard) <= distance(random)).all()
+    assert distance(hard).mean() < 0.8 * distance(random).mean()
+    one = TripletSampler(strategy="hard", n_candidates=1, random_state=0)
+    assert_array_equal(one.fit(X, y).triplet_indices_, random)
+
+
+def test_hard_triplets_equal_a_loop_with_every_negative_a_candidate():
+    # 500 candidates among 20 negatives: every negative is a candidate
+    # (else the probability is below 1e-10), so the mined negative is the
+    # nearest sample of another class, found here by a plain loop
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(30, 3))
+    y = np.repeat([0, 1, 2], 10)
+    sampler = TripletSampler(strategy="hard", n_candidates=500, random_state=0)
+    triplets = sampler.fit(X, y).triplet_indices_
+    for anchor, _, negative in triplets:
+        others = [i for i in range(30) if y[i] != y[anchor]]
+        nearest = min(others, key=lambda i: np.sum((X[i] - X[anchor]) ** 2))
+        assert negative == nearest
+
+
+def test_hard_triplets_in_every_layout_and_chunk(monkeypatch):
+    import sklearn_siamese.sampling as sampling
+
+    X, y = _digits()
+    expected = TripletSampler(strategy="hard", random_state=0).fit(X, y)
+    expected = expected.triplet_indices_
+    for data, layout in [
+        (sp.csr_matrix(X), "2d"),
+        (X.reshape(-1, 8, 8), "3d"),
+        (X.astype(np.float32), "3d"),  # multiples of 1/16: exact in float32
+    ]:
+        sampler = TripletSampler(strategy="hard", layout=layout, random_state=0)
+        assert_array_equal(sampler.fit(data, y).triplet_indices_, expected)
+    monkeypatch.setattr(sampling, "_MINING_BUDGET", 100)
+    sampler = TripletSampler(strategy="hard", random_state=0)
+    assert_array_equal(sampler.fit(X, y).triplet_indices_, expected)
+    with pytest.raises(ValueError, match="The 'n_candidates' parameter"):
+        TripletSampler(strategy="hard", n_candidates=0).fit(X, y)
+
+
 # ---------------------------------------------------------------------------
 # scikit-learn and imbalanced-learn common checks
 # ---------------------------------------------------------------------------
@@ -800,6 +860,7 @@ def test_triplet_sampler_errors(tabular):
         PairSampler(strategy="adjacent"),
         TripletSampler(),
         TripletSampler(layout="2d"),
+        TripletSampler(strategy="hard"),
     ]
 )
 def test_sklearn_compatible_sampler(estimator, check):
