@@ -494,10 +494,31 @@ class SiameseMixin:
             data, net._inference_batch_size(data, **fit_params), net.data_device
         )
         with torch.inference_mode():
-            outputs = [to_device(net.infer(X, **fit_params), "cpu") for X, _ in batches]
+            outputs = [
+                to_device(_infer_rows(net, X, **fit_params), "cpu") for X, _ in batches
+            ]
         if outputs and isinstance(outputs[0], tuple):
             return tuple(torch.cat(parts) for parts in zip(*outputs))
         return torch.cat(outputs)
+
+
+def _infer_rows(net, X, **fit_params):
+    """``net.infer(X)``, with a batch of one row computed as two.
+
+    A single row goes through another matrix-product path (a
+    matrix-vector product) than two or more rows, which rounds differently
+    (``predict(X[:1])`` against ``predict(X)[:1]``, most visibly at a
+    decision function's scale). Batches of other sizes can still differ in
+    the last float32 bits.
+    """
+    parts = X if isinstance(X, (tuple, list)) else (X,)
+    if len(parts[0]) != 1:
+        return net.infer(X, **fit_params)
+    twice = tuple(torch.cat([part, part]) for part in parts)
+    out = net.infer(twice if isinstance(X, (tuple, list)) else twice[0], **fit_params)
+    if isinstance(out, tuple):
+        return tuple(part[:1] for part in out)
+    return out[:1]
 
 
 def _silent(*args, **kwargs):

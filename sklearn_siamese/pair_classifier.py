@@ -296,8 +296,9 @@ class PairClassifier(ClassifierMixin, _Base):
                 k = width // 2
             elif k >= width:
                 raise ValueError(
-                    f"n_features_a ({k}) must be smaller than the pair width "
-                    f"({width}): side B needs at least one column."
+                    f"X has {width} feature(s), so n_features_a ({k}) leaves "
+                    "none for side B; n_features_a must be smaller than the "
+                    "pair width."
                 )
             elif self.shared and 2 * k != width:
                 raise ValueError(

@@ -840,8 +840,8 @@ CASES = [
         lambda: _pair_classifier(n_features_a=8, shared=False).fit(_pairs2(), _same()),
         ValueError,
         _exact(
-            "n_features_a (8) must be smaller than the pair width (8): side B "
-            "needs at least one column."
+            "X has 8 feature(s), so n_features_a (8) leaves none for side B; "
+            "n_features_a must be smaller than the pair width."
         ),
     ),
     Case(
@@ -997,6 +997,27 @@ CASES = [
         lambda: _pair_classifier().predict_proba(_pairs3()),
         NotFittedError,
         _exact(_NOT_FITTED.format("PairClassifier")),
+    ),
+    Case(
+        PAIRS_3D,
+        "predict: NaN in X",
+        lambda: _fitted_pairs3().predict(_with(_pairs3(), np.nan)),
+        ValueError,
+        _NAN_X,
+    ),
+    Case(
+        PAIRS_2D,
+        "decision_function: infinity in X",
+        lambda: _fitted_pairs2().decision_function(_with(_pairs2(), np.inf)),
+        ValueError,
+        _INF_X,
+    ),
+    Case(
+        PAIRS_3D,
+        "predict_proba: infinity in X",
+        lambda: _fitted_pairs3().predict_proba(_with(_pairs3(), -np.inf)),
+        ValueError,
+        _INF_X,
     ),
     Case(
         PAIRS_3D,

@@ -6,12 +6,11 @@ import sys
 
 import numpy as np
 import pytest
+from PIL import Image
 
 from sklearn_siamese import SiameseEncoder
 from sklearn_siamese.cli import main
 from sklearn_siamese.datasets import make_glyphs
-
-Image = pytest.importorskip("PIL.Image")
 
 
 def _write_glyphs(root, n_classes, seed):
@@ -78,7 +77,7 @@ def test_embed_and_evaluate(model, tmp_path, capsys):
         == 0
     )
     accuracy = float(capsys.readouterr().out.rsplit(":", 1)[1])
-    assert 0.2 < accuracy <= 1.0
+    assert 0.6 < accuracy <= 1.0  # chance is 0.2; raw pixels about 0.75
 
 
 def _error(argv, capsys):
@@ -114,7 +113,8 @@ def test_errors_are_one_line(model, tmp_path, capsys, blobs):
     assert "not on images" in _error(
         ["compare", str(tabular), str(good), str(good)], capsys
     )
-    assert _error(["fit", str(tmp_path / "missing"), "--output", "m.pt"], capsys)
+    message = _error(["fit", str(tmp_path / "missing"), "--output", "m.pt"], capsys)
+    assert "fit: error: No such folder:" in message and "missing" in message
     message = _error(["embed", str(model), str(tmp_path), "--output", "e.txt"], capsys)
     assert "--output must end in .csv or .npy" in message
 

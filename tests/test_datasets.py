@@ -5,10 +5,9 @@ import re
 
 import numpy as np
 import pytest
+from PIL import Image
 
 from sklearn_siamese.datasets import load_image_folder, make_glyphs
-
-Image = pytest.importorskip("PIL.Image")
 
 
 def _save(path, array, mode=None):

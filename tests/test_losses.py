@@ -104,6 +104,8 @@ def _slow_contrastive(emb, labels, name, margin):
             pos.append(d**2)
         else:
             neg.append(max(margin - d, 0.0) ** 2)
+    if not pos or not neg:  # pairs of one kind only: their mean
+        return float(np.mean(pos or neg))
     return 0.5 * (np.mean(pos) + np.mean(neg))
 
 
@@ -115,6 +117,19 @@ def test_contrastive_in_batch_matches_slow_loop(name, margin):
     assert loss.item() == pytest.approx(
         _slow_contrastive(emb, labels, name, margin), rel=1e-6
     )
+
+
+@pytest.mark.parametrize("name", DISTANCES)
+@pytest.mark.parametrize("kind", ["one class", "all classes distinct"])
+def test_contrastive_in_batch_with_pairs_of_one_kind(name, kind):
+    emb, _ = _batch()
+    labels = torch.zeros(12, dtype=torch.long)
+    if kind == "all classes distinct":
+        labels = torch.arange(12)
+        emb = emb * 0.2  # some pairs within the margin
+    loss = ContrastiveLoss(name, 1.5)(emb, labels).item()
+    expected = _slow_contrastive(emb, labels, name, 1.5)
+    assert loss == pytest.approx(expected, rel=1e-6) and expected > 0
 
 
 @pytest.mark.parametrize("name", DISTANCES)
@@ -209,6 +224,31 @@ def test_prototypical_matches_slow_loop(name, margin):
         target = classes.index(labels[i].item())
         losses.append(-(logits[target] - np.log(np.sum(np.exp(logits)))))
     loss = PrototypicalLoss(name, temperature, margin)(emb, labels)
+    assert loss.item() == pytest.approx(np.mean(losses), rel=1e-6)
+
+
+@pytest.mark.parametrize("name", DISTANCES)
+def test_prototypical_singletons_only_serve_as_prototypes(name):
+    # classes 3 and 4 have one sample each: no loss term of their own, but
+    # a prototype (the sample itself) for every other sample
+    emb, labels = _batch(seed=3, n_classes=3, per_class=3)
+    gen = torch.Generator().manual_seed(4)
+    emb = torch.cat([emb, torch.randn(2, 5, generator=gen, dtype=torch.float64)])
+    labels = torch.cat([labels, torch.tensor([3, 4])])
+    temperature, losses = 0.5, []
+    for i in range(len(labels)):
+        if (labels == labels[i]).sum() == 1:
+            continue
+        logits = []
+        for c in range(5):
+            members = [j for j in range(len(labels)) if labels[j] == c and j != i]
+            d = _slow_distance(name, emb[i], emb[members].mean(0))
+            logits.append(-(d**2 if name == "euclidean" else d) / temperature)
+        logits = np.array(logits)
+        target = labels[i].item()
+        losses.append(-(logits[target] - np.log(np.sum(np.exp(logits)))))
+    assert len(losses) == 9
+    loss = PrototypicalLoss(name, temperature)(emb, labels)
     assert loss.item() == pytest.approx(np.mean(losses), rel=1e-6)
 
 

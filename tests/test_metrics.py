@@ -742,7 +742,8 @@ def test_pair_classifier_behind_a_2d_sampler_pipeline_and_a_calibrator(digits):
 def test_metrics_do_not_warn_about_feature_names(digits):
     import warnings
 
-    pd = pytest.importorskip("pandas")
+    import pandas as pd
+
     X, y = digits
     frame = pd.DataFrame(X[:300], columns=[f"p{i}" for i in range(X.shape[1])])
     encoder = SiameseEncoder(max_epochs=2, embedding_dim=8, random_state=0)

@@ -182,7 +182,9 @@ def test_pair_shape_errors(fitted, pairs):
         PairClassifier(**FAST).fit(np.zeros((10, 1)), np.arange(10) % 2)
     with pytest.raises(ValueError, match=r"whose second axis is not 2"):
         PairClassifier(**FAST).fit(np.zeros((10, 3, 4)), np.arange(10) % 2)
-    with pytest.raises(ValueError, match=r"n_features_a \(12\) must be smaller"):
+    with pytest.raises(
+        ValueError, match=r"so n_features_a \(12\) leaves none for side B"
+    ):
         PairClassifier(n_features_a=12, shared=False, **FAST).fit(
             np.zeros((10, 12)), np.arange(10) % 2
         )
@@ -226,7 +228,8 @@ def test_meta_estimators(pairs):
 
 
 def test_imblearn_pipeline_fits_on_samples_and_predicts_pairs(blobs):
-    imblearn_pipeline = pytest.importorskip("imblearn.pipeline")
+    import imblearn.pipeline as imblearn_pipeline
+
     X, y = blobs
     pipe = imblearn_pipeline.Pipeline(
         [
@@ -236,6 +239,31 @@ def test_imblearn_pipeline_fits_on_samples_and_predicts_pairs(blobs):
     ).fit(X, y)
     P, same = PairSampler(n_pairs=100, random_state=1).fit_resample(X, y)
     assert pipe.score(P, same) > 0.9
+
+
+def test_outputs_do_not_depend_on_the_batching(fitted, pairs):
+    # each pair is scored on its own: alone or among others, the same score
+    # up to float32 rounding (matrix products of other sizes round
+    # differently)
+    P, _ = pairs
+    for method in ("decision_function", "predict_proba"):
+        full = getattr(fitted, method)(P[:20])
+        alone = np.concatenate(
+            [getattr(fitted, method)(P[i : i + 1]) for i in range(20)]
+        )
+        np.testing.assert_allclose(alone, full, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("head", ["koch", "distance", "cosine", "exp"])
+def test_a_shared_branch_scores_a_pair_either_way_round(pairs, head):
+    P, same = pairs
+    clf = PairClassifier(head=head, **{**FAST, "max_epochs": 2}).fit(P, same)
+    np.testing.assert_allclose(
+        clf.decision_function(P[:, ::-1]),
+        clf.decision_function(P),
+        rtol=1e-5,
+        atol=1e-6,
+    )
 
 
 def test_pickle_round_trip(fitted, pairs):

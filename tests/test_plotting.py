@@ -3,6 +3,7 @@
 import re
 import sys
 
+import matplotlib
 import numpy as np
 import pytest
 from sklearn.datasets import load_digits
@@ -11,9 +12,8 @@ from sklearn.exceptions import NotFittedError
 from sklearn_siamese import PairClassifier, PairSampler, SiameseEncoder
 from sklearn_siamese.plotting import plot_embedding, plot_history
 
-matplotlib = pytest.importorskip("matplotlib")
 matplotlib.use("Agg")
-plt = pytest.importorskip("matplotlib.pyplot")
+import matplotlib.pyplot as plt  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
@@ -159,7 +159,13 @@ def test_embedding_tsne(encoder, data):
     X, y = data
     ax = plot_embedding(encoder, X[:40], y[:40], method="tsne")
     assert ax.get_xlabel() == "t-SNE 1"
-    assert _points(ax).shape == (40, 2)
+    from sklearn.manifold import TSNE
+
+    # perplexity below the number of samples: (40 - 1) / 3
+    tsne = TSNE(init="pca", perplexity=13.0, random_state=0)
+    points = tsne.fit_transform(encoder.transform(X[:40]))
+    expected = np.vstack([points[y[:40] == c] for c in np.unique(y[:40])])
+    np.testing.assert_allclose(_points(ax), expected, rtol=1e-4, atol=1e-4)
 
 
 @pytest.mark.parametrize("method", ["auto", "pca"])

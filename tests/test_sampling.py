@@ -283,6 +283,26 @@ def test_make_pair_indices_invalid_random_state():
 # ---------------------------------------------------------------------------
 
 
+def test_different_class_pairs_are_balanced_over_classes():
+    # the first class of a different-class pair spreads evenly over the
+    # classes, the second is uniform among the others: every class takes
+    # part equally often and every couple of classes appears
+    y = np.repeat(np.arange(10), [5, 10, 20, 50, 100, 2, 3, 7, 30, 60])
+    pairs, labels = make_pair_indices(y, 9000, pos_fraction=0.0, random_state=0)
+    assert not labels.any()
+    first, second = y[pairs[:, 0]], y[pairs[:, 1]]
+    # 900 as the evenly spread class (either side), 900 +- 28 as the other
+    per_class = np.bincount(np.r_[first, second], minlength=10)
+    assert np.abs(per_class - 1800).max() < 5 * np.sqrt(900 * 0.9)
+    couples = np.bincount(
+        np.minimum(first, second) * 10 + np.maximum(first, second), minlength=100
+    )
+    expected = 9000 / 45
+    present = couples[couples > 0]
+    assert len(present) == 45
+    assert np.abs(present - expected).max() < 5 * np.sqrt(expected)
+
+
 def test_make_triplet_indices_valid_and_balanced():
     y = np.array(["x"] * 500 + ["y"] * 3 + ["z"] * 2 + ["w"])
     triplets = make_triplet_indices(y, 301, random_state=0)
@@ -495,7 +515,6 @@ def test_pair_sampler_preserves_integer_dtype(tabular):
 
 
 def test_pair_sampler_dataframe_feature_names(tabular):
-    pd = pytest.importorskip("pandas")
     X, y = tabular
     df = pd.DataFrame(X, columns=["w", "x", "y", "z"])
     sampler = PairSampler(layout="2d", random_state=0)

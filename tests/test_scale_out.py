@@ -44,7 +44,8 @@ def test_threaded_search_equals_sequential(digits, sequential):
 
 
 def test_dask_search_equals_sequential(digits, sequential):
-    distributed = pytest.importorskip("distributed")
+    import distributed
+
     X, y = digits
     with (
         distributed.LocalCluster(
@@ -63,7 +64,8 @@ def test_dask_search_equals_sequential(digits, sequential):
 
 @pytest.fixture
 def Accelerator():
-    accelerate = pytest.importorskip("accelerate")
+    import accelerate
+
     # Accelerate keeps one process-wide state, which refuses an accelerator
     # of another mixed precision than the first one made: start each test
     # afresh (accelerate's own tests do the same).
