@@ -260,22 +260,29 @@ class SiameseMixin:
                     f"to a module instance; pass the class as {prefix}= instead."
                 )
             return copy.deepcopy(module)
-        given = module
+        shown, sizes = repr(module), {}
         if isinstance(module, type):
             if not issubclass(module, torch.nn.Module):
                 raise TypeError(
                     f"{prefix}={module.__name__} is not a torch.nn.Module subclass."
                 )
-            # A built-in class is sized from the input, like its name.
             names = {cls: name for name, cls in BRANCHES.items()}
             if module not in names:
                 return module(**kwargs)
-            module = given = names[module]
+            # A built-in class is sized from the input, like its name, unless
+            # its sizes are given as {prefix}__input_shape / __embedding_dim.
+            shown, module = module.__name__, names[module]
+            sizes = {
+                k: kwargs.pop(k)
+                for k in ("input_shape", "embedding_dim")
+                if k in kwargs
+            }
         if module == "auto":
             module = "mlp" if len(input_shape) == 1 else "conv"
+        input_shape = sizes.get("input_shape", input_shape)
         if module in ("conv", "koch") and len(input_shape) not in (2, 3):
             raise ValueError(
-                f"{prefix}={given!r} needs image input of shape (n_samples, H, "
+                f"{prefix}={shown} needs image input of shape (n_samples, H, "
                 f"W) or (n_samples, C, H, W); got samples of shape {input_shape}. "
                 f"Use {prefix}='mlp' for tabular data."
             )
@@ -288,9 +295,10 @@ class SiameseMixin:
         if unknown:
             raise ValueError(
                 f"Unknown {prefix}__* parameter(s) {sorted(unknown)} for "
-                f"{prefix}={module!r}; it accepts {sorted(allowed)}."
+                f"{prefix}={shown}; it accepts {sorted(allowed)}."
             )
-        return cls(input_shape, embedding_dim=self.embedding_dim, **kwargs)
+        embedding_dim = sizes.get("embedding_dim", self.embedding_dim)
+        return cls(input_shape, embedding_dim=embedding_dim, **kwargs)
 
     def _max_epochs(self, n_batches):
         if self.max_epochs != "auto":

@@ -32,7 +32,14 @@ def input_shape(X):
 
 
 def validate_numeric_data(estimator, X, *args, **kwargs):
-    """``validate_data``, with a clear error for ``X`` that is not numeric."""
+    """``validate_data``, with a clear error for ``X`` that is not numeric
+    (and for missing labels in an object ``y``, such as pandas' NA, which
+    scikit-learn's own check cannot test)."""
+    y = args[0] if args else kwargs.get("y")
+    if y is not None and not isinstance(y, str):
+        labels = np.asarray(y)
+        if labels.dtype == object and labels.ndim == 1:
+            check_missing_labels(labels)
     try:
         return validate_data(estimator, X, *args, **kwargs)
     except (TypeError, ValueError) as exc:

@@ -577,16 +577,7 @@ class SiameseNet(NeuralNet):
     def train_step_single(self, batch, **fit_params):
         self._ensure_mode(True)
         Xi, yi = batch
-        try:
-            y_pred = self.infer(Xi, **fit_params)
-        except ValueError as exc:
-            if "more than 1 value per channel" not in str(exc):
-                raise
-            raise ValueError(
-                "A training batch gave a branch a single sample, which its "
-                "batch normalisation cannot train on: pass at least 2 pairs "
-                "(or samples) per fit or partial_fit call."
-            ) from exc
+        y_pred = self.infer(Xi, **fit_params)
         loss = self.get_loss(y_pred, yi, X=Xi, training=True)
         loss.backward()
         return {"loss": loss, "y_pred": y_pred}
@@ -614,11 +605,21 @@ class SiameseNet(NeuralNet):
 
     def infer(self, x, **fit_params):
         x = to_tensor(x, device=self.data_device)
-        with self.autocast():
-            if isinstance(x, (tuple, list)):
-                out = self.module_(*x, **fit_params)
-            else:
-                out = self.module_(x, **fit_params)
+        try:
+            with self.autocast():
+                if isinstance(x, (tuple, list)):
+                    out = self.module_(*x, **fit_params)
+                else:
+                    out = self.module_(x, **fit_params)
+        except ValueError as exc:
+            # (here, so that the accelerator's training step says it too)
+            if "more than 1 value per channel" not in str(exc):
+                raise
+            raise ValueError(
+                "A training batch gave a branch a single sample, which its "
+                "batch normalisation cannot train on: pass at least 2 pairs "
+                "(or samples) per fit or partial_fit call."
+            ) from exc
         return out if self.precision == "32" else _to_float32(out)
 
     def autocast(self):

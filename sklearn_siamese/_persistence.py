@@ -24,9 +24,11 @@ from skorch.history import History
 from ._version import __version__
 
 FORMAT = "sklearn_siamese"
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 # Version 2: the Koch head of a PairClassifier with normalize=True scales
 # |e1 - e2| by sqrt(embedding_dim); version-1 files were written without it.
+# Version 3: KochNet pools a last feature map larger than 6x6 down to 6x6
+# (pool_to=6); earlier files hold dense layers as wide as the map.
 
 # Fitted attributes besides ``*_`` ones that the estimators need.
 _PRIVATE = ("_n_features_out", "_pos_index", "_score_threshold")
@@ -246,6 +248,9 @@ def load(path, *, device=None, with_metadata=False):
 def _rebuild(payload, cls, device):
     """The estimator (and metadata) that ``payload`` describes."""
     params = {k: _decode(v) for k, v in json.loads(payload["params"]).items()}
+    version = payload.get("format_version", 0)
+    if version < 3:
+        params.update(_unpooled_koch(params))
     estimator = cls(**params)
     estimator._validate_params()
     for name, value in json.loads(payload["fitted"]).items():
@@ -254,11 +259,26 @@ def _rebuild(payload, cls, device):
         device = _available(estimator.device_)
     estimator._rebuild_net(str(device))
     head = getattr(estimator.net_.module_, "head", None)
-    if payload.get("format_version", 0) < 2 and hasattr(head, "scale"):
+    if version < 2 and hasattr(head, "scale"):
         head.scale = 1.0
     estimator.net_.module_.load_state_dict(payload["state_dict"])
     estimator.net_.history = History(json.loads(payload["history"]))
     return estimator, json.loads(payload.get("metadata", "{}"))
+
+
+def _unpooled_koch(params):
+    """``*__pool_to=None`` for the Koch branches of a file written before
+    KochNet pooled its last feature map (format version 3)."""
+    module = params.get("module", "auto")
+    sides = {"module": module}
+    if params.get("shared") is False:
+        module_b = params.get("module_b")
+        sides["module_b"] = module if module_b is None else module_b
+    return {
+        f"{prefix}__pool_to": None
+        for prefix, branch in sides.items()
+        if branch == "koch" and f"{prefix}__pool_to" not in params
+    }
 
 
 def _available(device):

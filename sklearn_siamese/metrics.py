@@ -29,7 +29,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.frozen import FrozenEstimator
-from sklearn.metrics import roc_auc_score
+from sklearn.metrics import pairwise_distances, roc_auc_score
 from sklearn.model_selection import FixedThresholdClassifier, TunedThresholdClassifierCV
 from sklearn.neighbors import NearestNeighbors
 from sklearn.pipeline import Pipeline
@@ -214,7 +214,16 @@ def _pair_decisions(estimator, X, first, second):
         getattr(estimator, "n_features_in_", None),
         getattr(_final_estimator(estimator), "n_features_in_", None),
     }
-    rows = sp.issparse(X) or (X.ndim == 2 and 2 * X.shape[1] in widths)
+    # A pipeline that makes [x1 | x2] rows itself (imblearn, PairSampler(layout=
+    # "2d")) takes rows, whatever steps follow the sampler.
+    sampler_layouts = {
+        getattr(step, "layout", None)
+        for _, step in (estimator.steps if isinstance(estimator, Pipeline) else [])
+        if getattr(step, "_estimator_type", None) == "sampler"
+    }
+    rows = sp.issparse(X) or (
+        X.ndim == 2 and (2 * X.shape[1] in widths or "2d" in sampler_layouts)
+    )
     sample_size = max(1, int(np.prod(X.shape[1:])))
     step = max(1, _PAIR_BUDGET // (2 * sample_size))
     scores = []
@@ -298,11 +307,20 @@ def _draw_tasks(y, n_way, k_shot, n_tasks, rng):
     return support_idx, query_idx, target
 
 
+def _unrankable(estimator, what):
+    raise ValueError(
+        f"{type(estimator).__name__} gave {what}, so one_shot_accuracy cannot "
+        "rank the supports; check the model (e.g. a diverged fit) and its input."
+    )
+
+
 def _task_scores(estimator, X, n_samples, support_idx, query_idx):
     """Similarity of each task's query to each of its classes, (n_tasks, n_way)."""
     n_tasks, n_way, k_shot = support_idx.shape
     if hasattr(estimator, "transform"):
         embeddings = _embed(estimator, X, n_samples)
+        if not np.isfinite(embeddings).all():
+            _unrankable(estimator, "NaN or infinite embeddings")
         prototypes = embeddings[support_idx[..., 0]]
         for k in range(1, k_shot):
             prototypes += embeddings[support_idx[..., k]]
@@ -314,6 +332,8 @@ def _task_scores(estimator, X, n_samples, support_idx, query_idx):
     unique, inverse = np.unique(keys, return_inverse=True)
     first, second = np.divmod(unique, n_samples)
     scores = _pair_decisions(estimator, X, first, second)
+    if np.isnan(scores).any():
+        _unrankable(estimator, "NaN pair scores")
     scores *= _similarity_sign(estimator)
     return scores[inverse.reshape(n_tasks, n_way, k_shot)].mean(axis=2)
 
@@ -438,13 +458,6 @@ def one_shot_accuracy(
     rng = check_random_state(random_state)
     support_idx, query_idx, target = _draw_tasks(y, n_way, k_shot, n_tasks, rng)
     scores = _task_scores(estimator, X, len(y), support_idx, query_idx)
-    if np.isnan(scores).any():
-        what = "embeddings" if hasattr(estimator, "transform") else "pair scores"
-        raise ValueError(
-            f"{type(estimator).__name__} gave NaN or infinite {what}, so "
-            "one_shot_accuracy cannot rank the supports; check the model "
-            "(e.g. a diverged fit) and its input."
-        )
     return float(np.mean(np.argmax(scores, axis=1) == target))
 
 
@@ -519,10 +532,10 @@ def make_one_shot_scorer(*, n_way=5, k_shot=1, n_tasks=500, random_state=0):
 def _check_embeddings(embeddings, y):
     """Checked embeddings and label codes, in a fixed random order.
 
-    Neighbours at equal distance come back in the order of the samples, so
-    data sorted by class would win every tie (a collapsed embedding would
-    look good). Shuffled with a fixed seed, ties are broken at random and
-    the metrics do not depend on the order of the samples.
+    The retrieval metrics rank neighbours at equal distance in the order of
+    the samples; shuffled with a fixed seed, that order is random, so data
+    sorted by class gain nothing from ties (a collapsed embedding would
+    look good).
     """
     embeddings = check_array(embeddings, ensure_min_samples=2)
     y = _check_labels(embeddings, y, "embeddings", "y")
@@ -531,19 +544,70 @@ def _check_embeddings(embeddings, y):
     return embeddings[order], codes[order]
 
 
-# Neighbour indices held at once by mean_average_precision_at_r.
+# Neighbour indices (and distances) held at once by the retrieval metrics.
 _NEIGHBOR_BUDGET = 2**22
 
 
-def _other_neighbors(nn, X, rows, n_neighbors):
-    """The ``n_neighbors`` nearest samples of ``X[rows]`` other than
-    themselves, among those ``nn`` was fitted on (``X``), nearest first."""
-    neighbors = nn.kneighbors(X[rows], n_neighbors + 1, return_distance=False)
-    is_self = neighbors == rows[:, None]
-    # With more exact duplicates than neighbours a row may not find itself:
-    # then its farthest neighbour goes, as in kneighbors() without X.
+def _exact_nearest_others(embeddings, rows, k, metric):
+    """:func:`_nearest_others` from all the distances, ties at the k-th
+    distance going to the samples that come first."""
+    distances = pairwise_distances(embeddings[rows], embeddings, metric=metric)
+    distances[np.arange(len(rows)), rows] = np.inf
+    kth = np.partition(distances, k - 1, axis=1)[:, k - 1 : k]
+    tied = distances == kth
+    room = k - np.count_nonzero(distances < kth, axis=1)[:, None]
+    keep = (distances < kth) | (tied & (np.cumsum(tied, axis=1) <= room))
+    columns = np.nonzero(keep)[1].reshape(len(rows), k)
+    return columns, np.take_along_axis(distances, columns, axis=1)
+
+
+def _nearest_others(nn, embeddings, rows, k):
+    """The ``k`` nearest samples of each of ``embeddings[rows]`` other than
+    itself, nearest first, from ``nn`` fitted on ``embeddings``.
+
+    At equal distance the sample that comes first in ``embeddings`` comes
+    first, the same rule whatever ``k``, so that the metrics agree on ties:
+    within the neighbours found they are sorted so, and a row whose k-th
+    and (k+1)-th neighbours are at the same distance (which of them
+    ``kneighbors`` returns is arbitrary) is settled from all its distances.
+    """
+    n = len(embeddings)
+    n_found = min(k + 2, n)  # itself, k others, and one more to see a tie
+    distances, columns = nn.kneighbors(embeddings[rows], n_found)
+    is_self = columns == rows[:, None]
+    # With more exact duplicates than that, a row may not find itself: drop
+    # its farthest instead.
     is_self[~is_self.any(axis=1), -1] = True
-    return neighbors[~is_self].reshape(len(rows), n_neighbors)
+    columns = columns[~is_self].reshape(len(rows), n_found - 1)
+    distances = distances[~is_self].reshape(len(rows), n_found - 1)
+    if n_found - 1 > k:
+        ambiguous = np.flatnonzero(distances[:, k - 1] == distances[:, k])
+        columns, distances = columns[:, :k], distances[:, :k]
+        if len(ambiguous):
+            columns[ambiguous], distances[ambiguous] = _exact_nearest_others(
+                embeddings, rows[ambiguous], k, nn.metric
+            )
+    order = np.lexsort((columns, distances), axis=-1)
+    return np.take_along_axis(columns, order, axis=1)
+
+
+def _ranked(embeddings, r, metric):
+    """``(queries, neighbours)`` in chunks of about ``_NEIGHBOR_BUDGET``
+    neighbours: the ``r[q]`` nearest others of each query ``q``, padded to
+    the largest ``r`` of its chunk (queries taken in order of ``r``)."""
+    queries = np.flatnonzero(r > 0)
+    queries = queries[np.argsort(r[queries], kind="stable")]
+    nn = NearestNeighbors(metric=metric).fit(embeddings)
+    start = 0
+    while start < len(queries):
+        # rows x (the chunk's largest r, its last) stay within the budget:
+        # bounded by the first query's r, then by the last one's within that
+        rows = max(1, _NEIGHBOR_BUDGET // (int(r[queries[start]]) + 2))
+        rows = max(
+            1, _NEIGHBOR_BUDGET // (int(r[queries[start : start + rows][-1]]) + 2)
+        )
+        chunk, start = queries[start : start + rows], start + rows
+        yield chunk, _nearest_others(nn, embeddings, chunk, int(r[chunk[-1]]))
 
 
 @validate_params(
@@ -591,10 +655,11 @@ def precision_at_1(embeddings, y, *, metric="euclidean"):
     0.666...
     """
     embeddings, codes = _check_embeddings(embeddings, y)
-    nn = NearestNeighbors(n_neighbors=1, metric=metric).fit(embeddings)
-    # kneighbors() without X leaves each sample out of its own neighbours.
-    nearest = nn.kneighbors(return_distance=False)[:, 0]
-    return float(np.mean(codes[nearest] == codes))
+    hits = sum(
+        np.sum(codes[neighbors[:, 0]] == codes[chunk])
+        for chunk, neighbors in _ranked(embeddings, np.ones(len(codes), int), metric)
+    )
+    return float(hits / len(codes))
 
 
 @validate_params(
@@ -618,8 +683,9 @@ def mean_average_precision_at_r(embeddings, y, *, metric="euclidean"):
     among the ``i`` nearest. It rewards putting *all* same-class samples
     first, in contrast to precision@1. Queries whose class has no other
     sample are skipped; neighbours at equal distance are ranked in a random
-    order (with a fixed seed), not in the order of the samples. Memory
-    stays bounded (the neighbours are found for a few queries at a time).
+    order (with a fixed seed), not in the order of the samples, and the
+    same for both metrics. Neighbours are found for a few queries at a
+    time, so memory stays bounded.
 
     Parameters
     ----------
@@ -659,32 +725,19 @@ def mean_average_precision_at_r(embeddings, y, *, metric="euclidean"):
     """
     embeddings, codes = _check_embeddings(embeddings, y)
     r = np.bincount(codes)[codes] - 1  # other samples of each query's class
-    queries = np.flatnonzero(r > 0)
-    if not len(queries):
+    n_queries = np.count_nonzero(r > 0)
+    if not n_queries:
         raise ValueError(
             "mean_average_precision_at_r needs a class with at least 2 samples "
             "in y; every class has a single sample."
         )
-    # Queries in order of R, in chunks of about _NEIGHBOR_BUDGET neighbours:
-    # one large class does not make every query hold its R neighbours.
-    queries = queries[np.argsort(r[queries], kind="stable")]
-    nn = NearestNeighbors(metric=metric).fit(embeddings)
-    total, start = 0.0, 0
-    while start < len(queries):
-        # rows x (the R of the chunk's last query, its largest) stay within
-        # the budget: bound the rows by the first query's R, then by the R
-        # of the last query within that bound
-        rows = max(1, _NEIGHBOR_BUDGET // int(r[queries[start]]))
-        chunk = queries[start : start + rows]
-        rows = max(1, _NEIGHBOR_BUDGET // int(r[chunk[-1]]))
-        chunk, start = queries[start : start + rows], start + rows
-        max_r = int(r[chunk[-1]])
-        neighbors = _other_neighbors(nn, embeddings, chunk, max_r)
-        ranks = np.arange(1, max_r + 1)
+    total = 0.0
+    for chunk, neighbors in _ranked(embeddings, r, metric):
+        ranks = np.arange(1, neighbors.shape[1] + 1)
         relevant = (codes[neighbors] == codes[chunk, None]) & (ranks <= r[chunk, None])
         precision = np.cumsum(relevant, axis=1) / ranks
         total += np.sum(np.sum(precision * relevant, axis=1) / r[chunk])
-    return float(total / len(queries))
+    return float(total / n_queries)
 
 
 _RETRIEVAL_METRICS = {

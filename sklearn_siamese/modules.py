@@ -167,8 +167,8 @@ class KochNet(nn.Module):
     scaled by ``min(H, W) / 105`` (at least 2 pixels where the map allows),
     pooling stops once a feature map is down to 1 pixel, and a last feature
     map larger than the paper's 6x6 (large or elongated images) is
-    max-pooled down to 6x6 per axis, so that the dense layer never gets
-    wider than the paper's. Weights are
+    max-pooled down to ``pool_to`` pixels per axis, so that the dense layer
+    never gets wider than the paper's. Weights are
     initialised as in the paper: convolution weights from N(0, 0.01), dense
     weights from N(0, 0.2), biases from N(0.5, 0.01).
 
@@ -182,6 +182,10 @@ class KochNet(nn.Module):
         Output channels of the four convolutions.
     kernel_sizes : tuple of int, default=(10, 7, 4, 4)
         Kernel sizes for 105x105 input, scaled to the input size.
+    pool_to : int or None, default=6
+        Largest side of the last feature map; a larger one is max-pooled
+        down to it. None keeps it as it is (the dense layer then grows with
+        the image: models saved in format version 2 and before).
 
     References
     ----------
@@ -202,6 +206,7 @@ class KochNet(nn.Module):
         embedding_dim=4096,
         channels=(64, 128, 128, 256),
         kernel_sizes=(10, 7, 4, 4),
+        pool_to=6,
     ):
         super().__init__()
         c, h, w = _image_shape(input_shape)
@@ -220,8 +225,8 @@ class KochNet(nn.Module):
                 layers.append(nn.MaxPool2d(2))
                 h, w = h // 2, w // 2
             c = n_out
-        if h > 6 or w > 6:
-            h, w = min(h, 6), min(w, 6)
+        if pool_to is not None and max(h, w) > pool_to:
+            h, w = min(h, pool_to), min(w, pool_to)
             layers.append(nn.AdaptiveMaxPool2d((h, w)))
         self.features = nn.Sequential(*layers, nn.Flatten())
         self.embed = nn.Sequential(nn.Linear(c * h * w, embedding_dim), nn.Sigmoid())

@@ -183,7 +183,8 @@ def plot_embedding(
     method : {"auto", "pca", "tsne"}, default="auto"
         ``"pca"``: the first two principal components, fast and
         deterministic. ``"tsne"``: :class:`sklearn.manifold.TSNE` with
-        ``init="pca"``, which shows clusters better but takes seconds to
+        ``init="pca"`` (``"random"`` for a 1-D embedding), which shows
+        clusters better but takes seconds to
         minutes and distorts distances. ``"auto"``: the embedding itself
         when it is 2-D (or 1-D: one strip per class), else ``"pca"``.
     ax : matplotlib Axes, default=None

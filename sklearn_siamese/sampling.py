@@ -396,7 +396,7 @@ def _squared_distances(X, rows, others):
     products.
     """
     if sp.issparse(X):
-        X = X.tocsr()
+        X = X.tocsr().astype(np.float64)  # small integer types would wrap
         norms = np.asarray(X.multiply(X).sum(axis=1), dtype=np.float64).ravel()
         A = X[rows]
         dots = np.column_stack(
@@ -1097,8 +1097,9 @@ class TripletSampler(_BaseSampler):
 
     n_candidates : int, default=10
         Negatives compared per triplet with ``strategy="hard"``; more give
-        harder negatives (1 is ``"random"``). Memory stays bounded: the
-        candidates are compared a chunk of triplets at a time.
+        harder negatives (1 is ``"random"``). Memory grows as
+        ``n_triplets * n_candidates`` (the features of dense ``X`` are
+        compared a chunk of triplets at a time).
 
     random_state : int, RandomState instance, numpy Generator or None, \
             default=None

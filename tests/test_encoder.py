@@ -326,6 +326,11 @@ def test_built_in_branch_classes_are_their_names(blobs):
     by_name = SiameseEncoder("mlp", **params).fit(X, y).transform(X)
     assert by_class.shape == (80, 5)
     np.testing.assert_array_equal(by_class, by_name)
+    # sizes given as module__* parameters still win
+    sized = SiameseEncoder(
+        MLP, module__input_shape=(6,), module__embedding_dim=3, **FAST
+    ).fit(X, y)
+    assert sized.transform(X).shape == (80, 3)
     # 5-D input: the error names the module as given
     with pytest.raises(ValueError, match="module='auto' needs image input"):
         SiameseEncoder(**FAST).fit(np.zeros((80, 2, 2, 2, 2)), y)

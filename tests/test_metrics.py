@@ -339,15 +339,40 @@ def test_one_shot_pair_pipeline_that_changes_the_width():
     assert 0 <= accuracy <= 1
 
 
+def test_one_shot_sampler_pipeline_with_a_step_that_changes_the_width():
+    from imblearn.pipeline import make_pipeline as make_imblearn_pipeline
+    from sklearn.decomposition import PCA
+
+    rng = np.random.RandomState(0)
+    y = np.repeat(np.arange(4), 10)
+    X = rng.normal(size=(40, 6)) + y[:, None]
+    pipe = make_imblearn_pipeline(
+        PairSampler(layout="2d", random_state=0),
+        PCA(6),
+        PairClassifier(max_epochs=1, random_state=0),
+    ).fit(X, y)
+    accuracy = one_shot_accuracy(pipe, X, y, n_way=4, n_tasks=50, random_state=0)
+    assert 0 <= accuracy <= 1
+
+
 def test_one_shot_refuses_nan_scores():
     y = np.repeat(np.arange(3), 4)
-    nan = FakeEncoder(np.full((12, 2), np.nan))
-    with pytest.raises(ValueError, match="FakeEncoder gave NaN or infinite embeddings"):
-        one_shot_accuracy(nan, index_X(12), y, n_way=3, n_tasks=10)
+    msg = "FakeEncoder gave NaN or infinite embeddings"
+    for value in (np.nan, np.inf):
+        bad = np.ones((12, 2))
+        bad[5, 1] = value  # one infinite coordinate gave an infinite distance
+        with pytest.raises(ValueError, match=msg):
+            one_shot_accuracy(FakeEncoder(bad), index_X(12), y, n_way=3, n_tasks=10)
     table = np.full((12, 12), np.nan)
-    msg = "FakePairClassifier gave NaN or infinite pair scores"
-    with pytest.raises(ValueError, match=msg):
+    with pytest.raises(ValueError, match="FakePairClassifier gave NaN pair scores"):
         one_shot_accuracy(FakePairClassifier(table), index_X(12), y, n_way=3)
+    # an infinite pair score ranks: that support wins
+    table = np.zeros((12, 12))
+    table[:, [0, 1, 2, 3]] = np.inf  # class 0 supports are certainly "same"
+    accuracy = one_shot_accuracy(
+        FakePairClassifier(table), index_X(12), y, n_way=3, n_tasks=300, random_state=0
+    )
+    assert 0.2 < accuracy < 0.5  # right exactly when the query is of class 0
 
 
 def test_one_shot_pair_classifier_scores_in_chunks(monkeypatch):
@@ -543,6 +568,26 @@ def test_retrieval_ties_do_not_follow_the_order_of_the_samples():
     assert mean_average_precision_at_r(embeddings, y) < 0.35
     # duplicates of a query are its neighbours, never the query itself
     assert mean_average_precision_at_r(np.zeros((4, 1)), [0, 0, 1, 1]) < 1
+
+
+def test_retrieval_metrics_agree_on_ties_whatever_the_chunks(monkeypatch):
+    # Quantised embeddings, many ties. With classes of two samples MAP@R is
+    # precision@1 (one relevant neighbour), ties included; chunking changes
+    # nothing (which tied neighbour kneighbors returns used to depend on k)
+    import sklearn_siamese.metrics as metrics
+
+    for seed in range(20):
+        rng = np.random.RandomState(seed)
+        embeddings = rng.randint(0, 3, size=(40, 2)).astype(float)
+        y = np.repeat(np.arange(20), 2)
+        assert mean_average_precision_at_r(embeddings, y) == precision_at_1(
+            embeddings, y
+        )
+    y = rng.randint(0, 4, size=40)
+    expected = mean_average_precision_at_r(embeddings, y)
+    for budget in [1, 5, 50]:
+        monkeypatch.setattr(metrics, "_NEIGHBOR_BUDGET", budget)
+        assert mean_average_precision_at_r(embeddings, y) == pytest.approx(expected)
 
 
 def test_retrieval_perfect_embeddings():

@@ -169,6 +169,35 @@ def test_version_1_koch_files_keep_their_unscaled_head(tmp_path, blobs):
     assert load(tmp_path / "v1.pt").net_.module_.head.scale == 1.0
 
 
+def test_version_2_koch_files_load_without_the_last_pooling(tmp_path):
+    # Before format version 3 KochNet did not pool a last feature map
+    # larger than 6x6: such files hold a wider dense layer and load into a
+    # branch built as they were (pool_to=None)
+    import json
+
+    from sklearn_siamese import SiameseEncoder
+
+    rng = np.random.RandomState(0)
+    X, y = rng.uniform(size=(24, 16, 200)).astype(np.float32), np.repeat([0, 1, 2], 8)
+    old = SiameseEncoder(
+        "koch", module__pool_to=None, embedding_dim=8, max_epochs=1, random_state=0
+    ).fit(X, y)
+    assert old.net_.module_.branch.embed[0].in_features == 256 * 1 * 24
+    old.save(tmp_path / "m.pt")
+    payload = torch.load(tmp_path / "m.pt", weights_only=True)
+    params = json.loads(payload["params"])
+    del params["module__pool_to"]  # version 2 knew no such parameter
+    payload["params"], payload["format_version"] = json.dumps(params), 2
+    torch.save(payload, tmp_path / "v2.pt")
+    loaded = load(tmp_path / "v2.pt")
+    assert loaded.get_params()["module__pool_to"] is None
+    np.testing.assert_array_equal(loaded.transform(X), old.transform(X))
+    # a model fitted today pools, and round-trips as it is
+    new = SiameseEncoder("koch", embedding_dim=8, max_epochs=1, random_state=0)
+    new.fit(X, y).save(tmp_path / "v3.pt")
+    assert load(tmp_path / "v3.pt").net_.module_.branch.embed[0].in_features == 256 * 6
+
+
 def test_loaded_pseudo_siamese_embeds_side_b_first(tmp_path):
     # The first inference call after loading sizes the batches; side B of
     # another width must not go through side A's branch to do so.

@@ -19,6 +19,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.utils import get_tags
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
+from sklearn_siamese import SiameseEncoder
 from sklearn_siamese.sampling import (
     PairSampler,
     TripletSampler,
@@ -814,6 +815,17 @@ def _digits():
     return X[:300] / 16, y[:300]
 
 
+def test_pandas_na_labels_get_the_missing_label_error():
+    X = np.zeros((5, 2))
+    y = pd.Series(["a", "a", "b", "b", pd.NA], dtype="string")
+    msg = re.escape("y contains 1 missing label(s) (NaN or None), first at position 4")
+    for sampler in (PairSampler(n_pairs=4), TripletSampler(n_triplets=4)):
+        with pytest.raises(ValueError, match=msg):
+            sampler.fit_resample(X, y)
+    with pytest.raises(ValueError, match=msg):
+        SiameseEncoder(max_epochs=1).fit(X, y)
+
+
 def test_hard_triplets_mine_from_the_random_draw():
     # Same seed: the same anchors and positives, and each negative the
     # nearest of candidates that include the random triplet's own negative
@@ -860,6 +872,19 @@ def test_hard_triplets_in_every_layout_and_chunk(monkeypatch):
     ]:
         sampler = TripletSampler(strategy="hard", layout=layout, random_state=0)
         assert_array_equal(sampler.fit(data, y).triplet_indices_, expected)
+    # small integers: sparse products used to wrap around in int8
+    small = np.array([[100], [0], [50], [90]], dtype=np.int8)
+    labels = np.array([0, 1, 1, 0])
+    for data, layout in [(small, "3d"), (sp.csr_matrix(small), "2d")]:
+        sampler = TripletSampler(
+            n_triplets=50,
+            strategy="hard",
+            n_candidates=30,
+            layout=layout,
+            random_state=0,
+        )
+        triplets = sampler.fit(data, labels).triplet_indices_
+        assert (triplets[labels[triplets[:, 0]] == 0, 2] == 2).all()
     monkeypatch.setattr(sampling, "_MINING_BUDGET", 100)
     sampler = TripletSampler(strategy="hard", random_state=0)
     assert_array_equal(sampler.fit(X, y).triplet_indices_, expected)

@@ -103,6 +103,22 @@ def test_accelerated_model_pickles_without_the_accelerator(digits, Accelerator):
     np.testing.assert_array_equal(loaded.transform(X[:50]), encoder.transform(X[:50]))
 
 
+def test_accelerated_one_sample_batch_norm_error(Accelerator):
+    # the accelerator's own training step gets the clear error too
+    rng = np.random.RandomState(0)
+    P, same = rng.rand(40, 2, 6).astype(np.float32), np.repeat([0, 1], 20)
+    clf = PairClassifier(
+        shared=False,
+        module__batch_norm=True,
+        module_b__batch_norm=True,
+        max_epochs=1,
+        random_state=0,
+        accelerator=Accelerator(cpu=True),
+    ).fit(P, same)
+    with pytest.raises(ValueError, match="A training batch gave a branch a single"):
+        clf.partial_fit(P[:1], same[:1])
+
+
 def test_accelerated_pair_classifier(digits, Accelerator):
     X, y = digits
     P, same = PairSampler(n_pairs=600, random_state=0).fit_resample(X, y)
