@@ -946,7 +946,9 @@ def _imblearn_expected_failures(estimator):
 _imblearn_checks = imblearn_parametrize_with_checks(
     [
         PairSampler(layout="2d", random_state=0),
+        PairSampler(layout="2d", strategy="adjacent", random_state=0),
         TripletSampler(layout="2d", random_state=0),
+        TripletSampler(layout="2d", strategy="hard", random_state=0),
     ],
     expected_failed_checks=_imblearn_expected_failures,
 )
