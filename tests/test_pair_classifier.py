@@ -331,7 +331,14 @@ def test_branches_with_the_wrong_output_get_a_clear_error():
 def test_cuda(pairs):
     P, same = pairs
     clf = PairClassifier(device="cuda", **FAST).fit(P, same)
-    assert isinstance(clf.predict_proba(P), np.ndarray)
+    proba = clf.predict_proba(P)
+    assert isinstance(proba, np.ndarray) and clf.device_ == "cuda"
+    assert next(clf.net_.module_.parameters()).is_cuda
+    # it learns as on the CPU (the random streams of the two devices differ)
+    cpu = PairClassifier(device="cpu", **FAST).fit(P, same)
+    assert abs(clf.score(P, same) - cpu.score(P, same)) < 0.05
+    loaded = pickle.loads(pickle.dumps(clf))
+    np.testing.assert_allclose(loaded.predict_proba(P), proba, rtol=1e-5, atol=1e-6)
 
 
 @pytest.mark.parametrize("normalize, scale", [(True, 8**0.5), (False, 1.0)])
