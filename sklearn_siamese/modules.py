@@ -136,15 +136,17 @@ class ConvNet(nn.Module):
         super().__init__()
         c, h, w = _image_shape(input_shape)
         blocks = []
+        # Max-pooling before the ReLU gives the same outputs and gradients
+        # (both are monotone) with the ReLU on a map a quarter of the size.
         for n_out in channels:
             blocks += [
                 nn.Conv2d(c, n_out, 3, padding=1, bias=False),
                 nn.BatchNorm2d(n_out),
-                nn.ReLU(inplace=True),
             ]
             if min(h, w) >= 2:
                 blocks.append(nn.MaxPool2d(2))
                 h, w = h // 2, w // 2
+            blocks.append(nn.ReLU(inplace=True))
             c = n_out
         self.features = nn.Sequential(*blocks)
         self.embed = nn.Linear(c, embedding_dim)
@@ -219,11 +221,12 @@ class KochNet(nn.Module):
         layers = []
         for i, (n_out, k) in enumerate(zip(channels, kernel_sizes)):
             k = min(max(2, round(k * scale)), h, w)
-            layers += [nn.Conv2d(c, n_out, k), nn.ReLU(inplace=True)]
+            layers.append(nn.Conv2d(c, n_out, k))
             h, w = h - k + 1, w - k + 1
             if i < len(channels) - 1 and min(h, w) >= 2:
-                layers.append(nn.MaxPool2d(2))
+                layers.append(nn.MaxPool2d(2))  # before the ReLU: same result
                 h, w = h // 2, w // 2
+            layers.append(nn.ReLU(inplace=True))
             c = n_out
         if pool_to is not None and max(h, w) > pool_to:
             h, w = min(h, pool_to), min(w, pool_to)
