@@ -109,8 +109,9 @@ class MLP(nn.Module):
 class ConvNet(nn.Module):
     """Compact convolutional branch for images of any size.
 
-    Each block is ``Conv 3x3 -> BatchNorm -> ReLU -> MaxPool 2x2``; a block
-    skips its pooling once the feature map is down to 1 pixel, so 8x8
+    Each block is ``Conv 3x3 -> BatchNorm -> ReLU -> MaxPool 2x2`` (run as
+    pool then ReLU, which is the same function, cheaper); a block skips its
+    pooling once the feature map is down to 1 pixel, so 8x8
     digits work as well as 105x105 characters. Global average pooling and a
     linear layer give the embedding. This is the "Conv-4" backbone of
     few-shot learning (Snell et al. 2017), with a narrower first block.
