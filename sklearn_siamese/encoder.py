@@ -132,7 +132,9 @@ class SiameseEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _Base):
         as NumPy arrays on the CPU.
     precision : {"32", "bf16"}, default="32"
         ``"bf16"`` runs forward passes in bfloat16 autocast (mixed
-        precision: faster on recent GPUs, float32 weights and outputs).
+        precision: faster on recent GPUs and on CPUs with bfloat16 matrix
+        units such as Intel AMX, for conv nets; float32 weights and
+        outputs).
     accelerator : accelerate.Accelerator, default=None
         Train through Hugging Face Accelerate (skorch's
         ``AccelerateMixin``): multi-GPU data parallelism when launched with

@@ -130,7 +130,9 @@ class PairClassifier(ClassifierMixin, _Base):
         ``"auto"`` trains on CUDA when available; results come back as NumPy.
     precision : {"32", "bf16"}, default="32"
         ``"bf16"`` runs forward passes in bfloat16 autocast (mixed
-        precision: faster on recent GPUs, float32 weights and outputs).
+        precision: faster on recent GPUs and on CPUs with bfloat16 matrix
+        units such as Intel AMX, for conv nets; float32 weights and
+        outputs).
     accelerator : accelerate.Accelerator, default=None
         Train through Hugging Face Accelerate (skorch's
         ``AccelerateMixin``): multi-GPU data parallelism when launched with
