@@ -12,7 +12,6 @@ from sklearn.utils.validation import check_is_fitted
 from ._base import SHARED_CONSTRAINTS, _Base, as_tensor_data, assert_finite
 from ._checks import (
     check_finite_output,
-    check_missing_labels,
     input_shape,
     validate_numeric_data,
 )
@@ -280,7 +279,8 @@ class SiameseEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _Base):
             ensure_min_samples=2,
             reset=reset,
         )
-        check_missing_labels(y)
+        # (missing labels are refused by then: NaN by validate_data, None
+        # and NA in object labels by validate_numeric_data)
         check_classification_targets(y)
         classes, codes = np.unique(y, return_inverse=True)
         counts = np.bincount(codes)

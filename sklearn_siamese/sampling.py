@@ -796,7 +796,8 @@ class _BaseSampler(BaseEstimator):
                 f"(n_samples, n_features); got X with shape {X.shape}. Use "
                 "layout='3d' for images, or reshape X to 2-D first."
             )
-        check_missing_labels(y)
+        # (missing labels are refused by then: NaN by validate_data, None
+        # and NA in object labels by validate_numeric_data)
         check_classification_targets(y)
         return X, y
 
