@@ -27,7 +27,6 @@ from ._checks import check_missing_labels, validate_numeric_data
 from ._compat import (
     Amount,
     Count,
-    Interval,
     StrOptions,
     _check_feature_names_in,
     _fit_context,
@@ -88,19 +87,6 @@ def _as_generator(random_state):
     else:
         entropy = _entropy(check_random_state(random_state))
     return np.random.Generator(np.random.SFC64(np.random.SeedSequence(entropy)))
-
-
-def _reject_bool(value, name, owner, allowed):
-    """Reject ``True``/``False`` where a count is expected.
-
-    ``bool`` is a subclass of ``int``, so scikit-learn's ``Interval(Integral)``
-    constraint accepts it; ``n_pairs=True`` is almost surely a mistake.
-    """
-    if isinstance(value, (bool, np.bool_)):
-        raise ValueError(
-            f"The '{name}' parameter of {owner} must be {allowed}. "
-            f"Got {value!r} instead."
-        )
 
 
 def _uniform_below(rng, high, size=None):
@@ -496,7 +482,7 @@ def _gather(X, indices, *, layout="3d"):
 
 _PAIR_INDICES_CONSTRAINTS = {
     "y": ["array-like"],
-    "n_pairs": [Interval(Integral, 1, None, closed="left")],
+    "n_pairs": [Count(1, None, closed="left")],
     "pos_fraction": [Amount(0, 1, closed="both")],
     "random_state": ["random_state", np.random.Generator],
 }
@@ -512,6 +498,7 @@ def _pair_indices_params_plainly_valid(y, n_pairs, pos_fraction, random_state):
     return (
         isinstance(y, np.ndarray)
         and isinstance(n_pairs, Integral)
+        and not isinstance(n_pairs, (bool, np.bool_))
         and n_pairs >= 1
         and isinstance(pos_fraction, Real)
         and not isinstance(pos_fraction, (bool, np.bool_))
@@ -615,9 +602,6 @@ def make_pair_indices(y, n_pairs, *, pos_fraction=0.5, random_state=None):
         _validate_pair_indices_params(
             y, n_pairs, pos_fraction=pos_fraction, random_state=random_state
         )
-    _reject_bool(
-        n_pairs, "n_pairs", "make_pair_indices", "an int in the range [1, inf)"
-    )
     _, y_encoded, counts = _encode_labels(y)
     return _draw_pairs(
         y_encoded, counts, int(n_pairs), float(pos_fraction), random_state
@@ -627,7 +611,7 @@ def make_pair_indices(y, n_pairs, *, pos_fraction=0.5, random_state=None):
 @validate_params(
     {
         "y": ["array-like"],
-        "n_triplets": [Interval(Integral, 1, None, closed="left")],
+        "n_triplets": [Count(1, None, closed="left")],
         "random_state": ["random_state", np.random.Generator],
     },
     prefer_skip_nested_validation=True,
@@ -688,9 +672,6 @@ def make_triplet_indices(y, n_triplets, *, random_state=None):
     >>> bool(np.all((y[a] == y[p]) & (a != p) & (y[a] != y[n])))
     True
     """
-    _reject_bool(
-        n_triplets, "n_triplets", "make_triplet_indices", "an int in the range [1, inf)"
-    )
     rng = _check_random_state(random_state)
     _, y_encoded, counts = _encode_labels(y)
     return _draw_triplets(y_encoded, counts, int(n_triplets), rng)
@@ -762,12 +743,6 @@ class _BaseSampler(BaseEstimator):
     _estimator_type = "sampler"
 
     def _fit(self, X, y):
-        _reject_bool(
-            getattr(self, self._count_param),
-            self._count_param,
-            type(self).__name__,
-            "an int in the range [1, inf) or a str among {'auto'}",
-        )
         X, y = self._check_inputs(X, y)
         classes, y_encoded, counts = _encode_labels(y)
         rng = _check_random_state(self.random_state)
@@ -1004,7 +979,7 @@ class PairSampler(_BaseSampler):
     _feature_prefixes = ("x1", "x2")
 
     _parameter_constraints: dict = {
-        "n_pairs": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
+        "n_pairs": [Count(1, None, closed="left"), StrOptions({"auto"})],
         "pos_fraction": [Amount(0, 1, closed="both")],
         "strategy": [StrOptions({"random", "adjacent"})],
         "layout": [StrOptions({"3d", "2d"})],
@@ -1148,7 +1123,7 @@ class TripletSampler(_BaseSampler):
 
     _parameter_constraints: dict = {
         "n_triplets": [
-            Interval(Integral, 1, None, closed="left"),
+            Count(1, None, closed="left"),
             StrOptions({"auto"}),
         ],
         "layout": [StrOptions({"3d", "2d"})],
