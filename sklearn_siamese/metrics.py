@@ -597,15 +597,15 @@ def _ranked(embeddings, r, metric):
     the largest ``r`` of its chunk (queries taken in order of ``r``)."""
     queries = np.flatnonzero(r > 0)
     queries = queries[np.argsort(r[queries], kind="stable")]
+    widths = r[queries].astype(np.int64) + 2  # neighbours asked per query
     nn = NearestNeighbors(metric=metric).fit(embeddings)
     start = 0
     while start < len(queries):
-        # rows x (the chunk's largest r, its last) stay within the budget:
-        # bounded by the first query's r, then by the last one's within that
-        rows = max(1, _NEIGHBOR_BUDGET // (int(r[queries[start]]) + 2))
-        rows = max(
-            1, _NEIGHBOR_BUDGET // (int(r[queries[start : start + rows][-1]]) + 2)
-        )
+        # the most rows whose count x the chunk's largest width (its last)
+        # stays within the budget; that product grows with the row count
+        most = widths[start : start + max(1, _NEIGHBOR_BUDGET // widths[start])]
+        cost = np.arange(1, len(most) + 1) * most
+        rows = max(1, int(np.searchsorted(cost, _NEIGHBOR_BUDGET, side="right")))
         chunk, start = queries[start : start + rows], start + rows
         yield chunk, _nearest_others(nn, embeddings, chunk, int(r[chunk[-1]]))
 

@@ -549,9 +549,24 @@ def test_retrieval_metrics_equal_loops_in_chunks(monkeypatch):
     y = np.r_[np.zeros(40, int), rng.randint(1, 6, size=30), [9]]
     embeddings = rng.normal(size=(len(y), 3)) + y[:, None] * 0.2
     expected = loop_map_at_r(embeddings, y, "euclidean")
+    asked = []
+
+    def nearest_others(nn, embeddings, queries, k):
+        asked.append((len(queries), k))
+        return nearest(nn, embeddings, queries, k)
+
+    nearest = metrics._nearest_others
+    monkeypatch.setattr(metrics, "_nearest_others", nearest_others)
     for budget in [1, 7, 100, 2**22]:
         monkeypatch.setattr(metrics, "_NEIGHBOR_BUDGET", budget)
+        asked.clear()
         assert mean_average_precision_at_r(embeddings, y) == pytest.approx(expected)
+        # every query once; a chunk over the budget only if it is one row,
+        # and no chunk could have taken the next query within the budget
+        assert sum(rows for rows, _ in asked) == len(y) - 1
+        for (rows, k), (_, next_k) in zip(asked, asked[1:] + [(0, 0)]):
+            assert rows == 1 or rows * (k + 2) <= budget
+            assert (rows + 1) * (max(k, next_k) + 2) > budget or next_k == 0
 
 
 def test_retrieval_ties_do_not_follow_the_order_of_the_samples():
