@@ -9,9 +9,12 @@ Commands::
     sklearn-siamese evaluate MODEL IMAGE_DIR [--n-way 20]
 
 Errors a user can cause (a missing file, an unreadable image, an
-incompatible model, an output that cannot be written, an invalid option
-value) print one line to stderr and exit with status 1; the options and the
-output paths are checked before any data is read or any training starts.
+incompatible model, an output that cannot be written, an option value out
+of its range) print one line to stderr and exit with status 1; the options
+and the output paths are checked before any data is read or any training
+starts. A value that is not of the option's kind (``--n-way abc``, an
+unknown ``--module``) or a missing argument is a usage error, as for any
+argparse program: the usage and one error line, status 2.
 Paths may start with ``~``, the home folder.
 """
 
@@ -662,7 +665,8 @@ def main(argv=None):
     -------
     status : int
         0 on success, 1 after an error a user can cause (printed as one
-        line on stderr).
+        line on stderr). Arguments that do not parse exit with status 2
+        (``SystemExit``), as in any argparse program.
 
     Examples
     --------

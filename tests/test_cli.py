@@ -192,6 +192,21 @@ def test_options_checked_before_loading(tmp_path, capsys):
         assert f"{option} must be at least {minimum}; got {value}" in message
 
 
+def test_unparsable_options_are_usage_errors(tmp_path, capsys):
+    # argparse's convention, as documented: usage, one error line, status 2
+    missing = str(tmp_path / "missing")
+    for argv, expected in [
+        (["evaluate", missing, missing, "--n-way", "abc"], "invalid int value: 'abc'"),
+        (["fit", missing, "--module", "resnet"], "invalid choice: 'resnet'"),
+        (["compare", missing], "the following arguments are required"),
+    ]:
+        with pytest.raises(SystemExit) as excinfo:
+            main(argv)
+        assert excinfo.value.code == 2
+        err = capsys.readouterr().err
+        assert err.startswith("usage: sklearn-siamese") and expected in err
+
+
 def test_write_failures_are_one_line(tmp_path, capsys, monkeypatch):
     root = _write_glyphs(tmp_path / "images", 3, seed=3)
 
