@@ -15,7 +15,7 @@ from ._checks import (
     input_shape,
     validate_numeric_data,
 )
-from ._compat import Count, StrOptions, _fit_context
+from ._compat import Amount, Count, StrOptions, _fit_context
 from ._net import (
     ClassBalancedBatches,
     RandomPairBatches,
@@ -73,11 +73,13 @@ class SiameseEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _Base):
         given module is left untouched). See :mod:`sklearn_siamese.losses`.
     margin : float, default=1.0
         For ``"contrastive"`` and ``"triplet"``: the margin in units of
-        ``distance``. For ``"prototypical"``: added to the (squared, for
-        the Euclidean distance) distance to the sample's own prototype, so
-        it must be nearer by that much. With ``normalize=True`` and the
-        Euclidean distance, embeddings lie on the unit sphere: distances
-        are at most 2, squared distances at most 4.
+        ``distance`` (positive for ``"contrastive"``). For
+        ``"prototypical"``: added to the (squared, for the Euclidean
+        distance) distance to the sample's own prototype, so it must be
+        nearer by that much; 0 gives the plain prototypical loss. With
+        ``normalize=True`` and the Euclidean distance, embeddings lie on
+        the unit sphere: distances are at most 2, squared distances at
+        most 4.
     distance : {"euclidean", "cosine", "manhattan"}, default="euclidean"
         Distance between embeddings in the loss and in :meth:`score`.
     mining : {"all", "hard", "semihard"}, default="all"
@@ -197,6 +199,9 @@ class SiameseEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _Base):
 
     _parameter_constraints = {
         **SHARED_CONSTRAINTS,
+        # 0 is the plain prototypical loss, or a triplet loss that stops at
+        # the right order; a contrastive loss needs more (checked in fit)
+        "margin": [Amount(0, None, closed="left")],
         "loss": [
             StrOptions({"prototypical", "contrastive", "triplet"}),
             torch.nn.Module,
@@ -318,6 +323,12 @@ class SiameseEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _Base):
         return RandomPairBatches(self.batch_size)
 
     def _initialize(self, X, epochs=None, *, valid=False):
+        if self.margin == 0 and self.loss == "contrastive":
+            raise ValueError(
+                "margin=0 with loss='contrastive' never pushes different-class "
+                "pairs apart, so the embeddings collapse to one point; use a "
+                "positive margin."
+            )
         if self.augment and X.ndim < 3:
             raise ValueError(
                 "augment=True distorts images; X must be of shape (n_samples, "

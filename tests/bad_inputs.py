@@ -447,7 +447,18 @@ CASES = [
         "negative margin",
         lambda: _encoder(margin=-1.0).fit(_X(), _y()),
         ValueError,
-        _param("margin", ENCODER, "a float in the range (0.0, inf)", "-1.0"),
+        _param("margin", ENCODER, "a float in the range [0.0, inf)", "-1.0"),
+    ),
+    Case(
+        ENCODER,
+        "zero margin with the contrastive loss",
+        lambda: _encoder(loss="contrastive", margin=0).fit(_X(), _y()),
+        ValueError,
+        _exact(
+            "margin=0 with loss='contrastive' never pushes different-class "
+            "pairs apart, so the embeddings collapse to one point; use a "
+            "positive margin."
+        ),
     ),
     Case(
         ENCODER,

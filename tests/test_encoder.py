@@ -15,6 +15,7 @@ from sklearn.preprocessing import StandardScaler
 
 from sklearn_siamese import SiameseEncoder
 from sklearn_siamese._net import ClassBalancedBatches
+from sklearn_siamese.losses import PrototypicalLoss
 
 FAST = dict(max_epochs=3, embedding_dim=8, random_state=0)
 
@@ -63,6 +64,16 @@ def test_random_state_makes_fits_identical(blobs):
     c = SiameseEncoder(**{**FAST, "random_state": 1}).fit(X, y).transform(X)
     np.testing.assert_array_equal(a, b)
     assert not np.allclose(a, c)
+
+
+def test_margin_zero_is_the_plain_prototypical_loss(blobs):
+    X, y = blobs
+    plain = SiameseEncoder(loss=PrototypicalLoss(), max_epochs=2, random_state=0)
+    zero = SiameseEncoder(margin=0, max_epochs=2, random_state=0)
+    default = SiameseEncoder(max_epochs=2, random_state=0)
+    embeddings = [est.fit(X, y).transform(X) for est in (plain, zero, default)]
+    np.testing.assert_array_equal(embeddings[0], embeddings[1])
+    assert not np.array_equal(embeddings[0], embeddings[2])
 
 
 def test_fitting_does_not_touch_global_random_state(blobs):
