@@ -41,7 +41,7 @@ def validate_numeric_data(estimator, X, *args, **kwargs):
         if labels.dtype == object and labels.ndim == 1:
             check_missing_labels(labels)
     try:
-        return validate_data(estimator, X, *args, **kwargs)
+        out = validate_data(estimator, X, *args, **kwargs)
     except (TypeError, ValueError) as exc:
         match = _NOT_NUMERIC.search(str(exc))
         if not match:
@@ -56,6 +56,15 @@ def validate_numeric_data(estimator, X, *args, **kwargs):
             f"that are not numbers ({reason}). Encode text and categories as "
             "numbers first, e.g. with TfidfVectorizer or OneHotEncoder."
         ) from None
+    # scikit-learn counts features of 2-D input only; (n, 8, 0) images have
+    # none either
+    data = out[0] if isinstance(out, tuple) else out
+    if getattr(data, "ndim", 2) > 2 and 0 in data.shape[1:]:
+        raise ValueError(
+            f"Found array with 0 feature(s) (shape={data.shape}) while a "
+            f"minimum of 1 is required by {type(estimator).__name__}."
+        )
+    return out
 
 
 def _is_missing(value):

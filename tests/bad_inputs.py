@@ -451,6 +451,26 @@ CASES = [
     ),
     Case(
         ENCODER,
+        "images with no pixels",
+        lambda: _encoder().fit(np.zeros((12, 8, 0)), _y()),
+        ValueError,
+        _exact(
+            "Found array with 0 feature(s) (shape=(12, 8, 0)) while a minimum "
+            "of 1 is required by SiameseEncoder."
+        ),
+    ),
+    Case(
+        PAIRS_3D,
+        "pairs of samples with no features",
+        lambda: _pair_classifier().fit(np.zeros((12, 2, 0)), _same()),
+        ValueError,
+        _exact(
+            "Found array with 0 feature(s) (shape=(12, 2, 0)) while a minimum "
+            "of 1 is required by PairClassifier."
+        ),
+    ),
+    Case(
+        ENCODER,
         "zero margin with the contrastive loss",
         lambda: _encoder(loss="contrastive", margin=0).fit(_X(), _y()),
         ValueError,
