@@ -1,6 +1,7 @@
 """PairClassifier: "same or different?" on pairs, through the shared loop."""
 
 import math
+from numbers import Real
 
 import numpy as np
 import torch
@@ -35,6 +36,15 @@ from .modules import CosineHead, ExpHead, KochHead, SiameseNetwork
 __all__ = ["PairClassifier"]
 
 _INT32_MAX = np.iinfo(np.int32).max
+def _positive(z):
+    """Positive, finite and increasing in ``z`` (``1 + z`` above 0); unlike
+    ``log(1 + exp(z))`` it does not round to 0 for ``z`` below -745."""
+    negative = np.minimum(z, 0.0)
+    return np.where(z > 0, 1.0 + z, np.exp(negative / (1.0 - negative)))
+
+
+# Least slope of the sigmoid calibration: P(same) must grow with similarity.
+_MIN_SLOPE = 1e-6
 
 
 class _BinaryCrossEntropy(torch.nn.Module):
@@ -601,8 +611,13 @@ class PairClassifier(ClassifierMixin, _Base):
             return
         calibrator = LogisticRegression(C=1e4).fit(scores[:, None], same)
         # Probabilities must grow with similarity, also for a model too
-        # poor to rank pairs: then P(same) is close to the base rate.
-        calibrator.coef_ = np.maximum(calibrator.coef_, 1e-6)
+        # poor to rank pairs: then P(same) is about the base rate, with the
+        # intercept that goes with the tiny slope (not the one fitted with
+        # the negative slope, which could put every P(same) near 0 or 1).
+        if calibrator.coef_[0, 0] < _MIN_SLOPE:
+            calibrator.coef_[:] = _MIN_SLOPE
+            rate = np.clip(np.mean(same), 1e-6, 1 - 1e-6)
+            calibrator.intercept_[:] = logit(rate) - _MIN_SLOPE * np.mean(scores)
         self.calibrator_ = calibrator
 
     # -- scores ----------------------------------------------------------------
@@ -642,8 +657,9 @@ class PairClassifier(ClassifierMixin, _Base):
                 return np.inf  # none does
             frac = (p - ys[i - 1]) / (ys[i] - ys[i - 1])
             return xs[i - 1] + frac * (xs[i] - xs[i - 1])
+        # P(same) = expit(a * score + b) > p for every score when p = 0,
+        # for none when p = 1: logit gives -inf and inf there
         a, b = self.calibrator_.coef_[0, 0], self.calibrator_.intercept_[0]
-        p = np.clip(p, 1e-12, 1 - 1e-12)
         return (logit(p) - b) / a
 
     def decision_function(self, X):
@@ -669,12 +685,14 @@ class PairClassifier(ClassifierMixin, _Base):
         cut = self._score_threshold
         if np.isfinite(cut):
             return scores - cut
-        # An isotonic P(same) that never exceeds the threshold (or always
-        # does): all negative (positive), still in the order of the scores.
-        low, high = self.calibrator_.X_thresholds_[[0, -1]]
-        if cut > 0:
-            return -np.logaddexp(0.0, high - scores)
-        return np.logaddexp(0.0, scores - low)
+        # A P(same) that never exceeds the threshold (or always does): all
+        # negative (positive), still in the order of the scores.
+        if isinstance(self.calibrator_, IsotonicRegression):
+            low, high = self.calibrator_.X_thresholds_[[0, -1]]
+            z = scores - (high if cut > 0 else low)
+        else:
+            z = self.calibrator_.coef_[0, 0] * scores + self.calibrator_.intercept_[0]
+        return -_positive(-z) if cut > 0 else _positive(z)
 
     def predict_proba(self, X):
         """Calibrated probabilities of the two labels.
@@ -765,7 +783,12 @@ class PairClassifier(ClassifierMixin, _Base):
         -------
         self : PairClassifier
         """
-        if not 0 <= threshold <= 1:
+        check_is_fitted(self)
+        if (
+            not isinstance(threshold, Real)
+            or isinstance(threshold, (bool, np.bool_))
+            or not 0 <= threshold <= 1
+        ):
             raise ValueError(f"threshold must be in [0, 1]; got {threshold!r}.")
         self.threshold_ = float(threshold)
         self._score_threshold = float(self._score_for_proba(self.threshold_))
@@ -849,6 +872,17 @@ class PairClassifier(ClassifierMixin, _Base):
         # "all same" only when every P(same) exceeds 0. The threshold lies
         # halfway between the P(same) on either side of the cut.
         valid = np.concatenate([[True], p[:-1] > p[1:], [p[-1] > 0]])
+        if strategy in ("max_tpr", "max_tnr") and not np.any(objective[valid] >= 0):
+            if strategy == "max_tpr":
+                rate, floor = tnr, "true negative"
+            else:
+                rate, floor = tpr, "true positive"
+            raise ValueError(
+                f"No threshold on P(same) gives these pairs a {floor} rate of "
+                f"at least min_rate={min_rate!r} (pairs of equal P(same) fall "
+                f"on one side); the highest reachable is "
+                f"{rate[valid].max():.4g}. Lower min_rate."
+            )
         k = int(np.argmax(np.where(valid, objective, -np.inf)))
         above = p[k - 1] if k > 0 else 1.0
         below = p[k] if k < len(p) else 0.0

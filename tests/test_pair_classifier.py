@@ -1,6 +1,7 @@
 """Behaviour of PairClassifier."""
 
 import pickle
+import re
 
 import numpy as np
 import pytest
@@ -511,6 +512,69 @@ def test_decision_function_stays_finite_and_ranked_at_extreme_thresholds(pairs):
         np.testing.assert_array_equal(model.predict(P), (proba > threshold).astype(int))
         assert np.all(np.diff(decision[order]) >= 0) and np.ptp(decision) > 0
     assert get_scorer("roc_auc")(clf.set_threshold(1.0), P, same) > 0.9
+
+
+def test_sigmoid_thresholds_hold_for_extreme_probabilities(fitted, pairs):
+    # predict is "P(same) > threshold_" also where P(same) is below 1e-12 or
+    # above 1 - 1e-12 (the cut used to be clipped to those); threshold 0
+    # calls every pair "same" (a sigmoid is never 0, though it can round to
+    # 0), threshold 1 none
+    P, _ = pairs
+    clf = pickle.loads(pickle.dumps(fitted))
+    clf.calibrator_.coef_ = clf.calibrator_.coef_ * 20
+    proba = clf.predict_proba(P)[:, 1]
+    assert np.mean(proba < 1e-14) > 0.2 and proba.max() > 1 - 1e-14
+    middle = np.sort(proba)[len(proba) // 2]
+    for threshold in [1e-300, 1e-20, 1e-14, middle, 1 - 1e-15, 1.0]:
+        clf.set_threshold(threshold)
+        pred = clf.predict(P)
+        np.testing.assert_array_equal(pred, (proba > threshold).astype(int))
+        decision = clf.decision_function(P)
+        assert np.all(np.isfinite(decision))
+        np.testing.assert_array_equal(pred, (decision > 0).astype(int))
+    assert clf.set_threshold(0.0).predict(P).all()
+    assert not clf.set_threshold(1.0).predict(P).any()
+
+
+def test_sigmoid_calibration_of_a_model_that_ranks_pairs_backwards():
+    # P(same) then stays at the base rate, not near 0 or 1
+    rng = np.random.RandomState(0)
+    same = (rng.rand(200) < 0.47).astype(int)
+    scores = -1.0 - 0.3 * same + 0.1 * rng.randn(200)
+    clf = PairClassifier()
+    clf._fit_calibration(scores, same)
+    proba = clf._proba_same(scores)
+    assert clf.calibrator_.coef_[0, 0] > 0
+    assert proba == pytest.approx(np.full_like(proba, same.mean()), abs=1e-3)
+
+
+def test_calibrate_threshold_refuses_an_unreachable_rate(pairs):
+    # with isotonic calibration pairs of P(same) = 0 are never "same"
+    P, same = pairs
+    clf = PairClassifier(calibration="isotonic", **FAST).fit(P[:200], same[:200])
+    X, y = P[200:], same[200:].copy()
+    proba = clf.predict_proba(X)[:, 1]
+    assert proba.min() == 0
+    y[np.argmin(proba)] = 1
+    best = np.mean(proba[y == 1] > 0)
+    msg = (
+        "No threshold on P(same) gives these pairs a true positive rate of at "
+        "least min_rate=1.0 (pairs of equal P(same) fall on one side); the "
+        f"highest reachable is {best:.4g}. Lower min_rate."
+    )
+    with pytest.raises(ValueError, match=re.escape(msg)):
+        clf.calibrate_threshold(X, y, strategy="max_tnr", min_rate=1.0)
+    clf.calibrate_threshold(X, y, strategy="max_tnr", min_rate=best)
+    assert np.mean(clf.predict(X)[y == 1] == 1) == best
+
+
+def test_set_threshold_needs_a_fitted_classifier_and_a_number(fitted):
+    with pytest.raises(NotFittedError):
+        PairClassifier().set_threshold(0.5)
+    clf = pickle.loads(pickle.dumps(fitted))
+    for bad in [True, "0.5", float("nan")]:
+        with pytest.raises(ValueError, match=r"threshold must be in \[0, 1\]"):
+            clf.set_threshold(bad)
 
 
 def test_partial_fit_reads_lr_and_batch_size_at_every_call(pairs):
