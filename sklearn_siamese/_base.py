@@ -107,7 +107,26 @@ def resolve_device(device):
                 f"device={device!r}, but PyTorch sees {n_gpus} CUDA GPU(s), "
                 f"numbered 0 to {n_gpus - 1}."
             )
+    elif not device_usable(parsed):
+        raise ValueError(
+            f"device={device!r}, but this PyTorch build cannot use "
+            f"{parsed.type!r} devices here; use device='auto' or 'cpu'."
+        )
     return str(device)
+
+
+def device_usable(device):
+    """Whether torch can put data on ``device`` (a ``torch.device``) here;
+    Apple's "mps", Intel's "xpu" and others fail in their own ways when
+    absent."""
+    if device.type == "cuda":
+        n_gpus = torch.cuda.device_count() if torch.cuda.is_available() else 0
+        return (device.index or 0) < n_gpus
+    try:
+        torch.empty(0, device=device)
+    except Exception:  # RuntimeError, AssertionError, ModuleNotFoundError...
+        return False
+    return True
 
 
 # torch's generators are global to the process: fits in concurrent threads

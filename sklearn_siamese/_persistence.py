@@ -283,18 +283,18 @@ def _unpooled_koch(params):
 
 def _available(device):
     """``device``, or the nearest one this machine has (with a warning)."""
+    from ._base import device_usable
+
     device = torch.device(device)
-    if device.type != "cuda":
+    if device_usable(device):
         return str(device)
-    if not torch.cuda.is_available():
-        fallback = "cpu"
-    elif device.index is not None and device.index >= torch.cuda.device_count():
-        fallback = "cuda"
+    if device.type == "cuda" and torch.cuda.is_available():
+        fallback = "cuda"  # another GPU of this machine
     else:
-        return str(device)
+        fallback = "cpu"
     warnings.warn(
         f"The model was trained on {str(device)!r}, which is not available; it "
         f"is loaded on {fallback!r}.",
-        stacklevel=3,
+        stacklevel=4,  # load's caller (load -> _rebuild -> _available)
     )
     return fallback

@@ -36,6 +36,8 @@ from .modules import CosineHead, ExpHead, KochHead, SiameseNetwork
 __all__ = ["PairClassifier"]
 
 _INT32_MAX = np.iinfo(np.int32).max
+
+
 def _positive(z):
     """Positive, finite and increasing in ``z`` (``1 + z`` above 0); unlike
     ``log(1 + exp(z))`` it does not round to 0 for ``z`` below -745."""

@@ -1,6 +1,7 @@
 """Safe persistence: save / load, and pickle round trips."""
 
 import pickle
+import re
 
 import joblib
 import numpy as np
@@ -139,6 +140,40 @@ def test_cuda_model_loads_on_cpu_only_machine(tmp_path, blobs, monkeypatch):
         loaded = load(tmp_path / "m.pt")
     assert loaded.device_ == "cpu"
     np.testing.assert_array_equal(loaded.transform(X), encoder.transform(X))
+
+
+def test_models_of_other_accelerators_load_on_cpu(tmp_path, blobs, monkeypatch):
+    # a file written on a Mac ("mps") or an Intel GPU ("xpu") used to be
+    # "damaged" elsewhere; the warning points at the caller's load
+    import sklearn_siamese._base as base
+
+    monkeypatch.setattr(base, "device_usable", lambda device: device.type == "cpu")
+    X, y = blobs
+    encoder = SiameseEncoder(**FAST).fit(X, y)
+    for device in ["mps", "xpu:0"]:
+        encoder.device_ = device
+        encoder.save(tmp_path / "m.pt")
+        with pytest.warns(UserWarning, match=f"trained on '{device}'") as record:
+            loaded = load(tmp_path / "m.pt")
+        assert record[0].filename == __file__
+        assert loaded.device_ == "cpu"
+        np.testing.assert_array_equal(loaded.transform(X), encoder.transform(X))
+        msg = (
+            f"device='{device}', but this PyTorch build cannot use "
+            f"'{device[:3]}' devices here; use device='auto' or 'cpu'."
+        )
+        with pytest.raises(ValueError, match=re.escape(msg)):
+            load(tmp_path / "m.pt", device=device)
+        with pytest.raises(ValueError, match=re.escape(msg)):
+            SiameseEncoder(**{**FAST, "device": device}).fit(X, y)
+
+
+def test_device_usable_on_this_machine():
+    from sklearn_siamese._base import device_usable
+
+    assert device_usable(torch.device("cpu"))
+    assert device_usable(torch.device("cuda")) == torch.cuda.is_available()
+    assert not device_usable(torch.device("cuda", torch.cuda.device_count()))
 
 
 def test_missing_gpu_index_falls_back_to_the_first_gpu(monkeypatch):
