@@ -204,6 +204,14 @@ def assert_finite(X, estimator):
     assert_all_finite(X, estimator_name=type(estimator).__name__, input_name="X")
 
 
+def _takes(cls, name):
+    """Whether ``cls(...)`` accepts the keyword argument ``name``."""
+    parameters = inspect.signature(cls).parameters
+    return name in parameters or any(
+        p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values()
+    )
+
+
 class SiameseMixin:
     """Parameter routing and training plumbing shared by the estimators."""
 
@@ -218,6 +226,17 @@ class SiameseMixin:
         self._prefixed_params = dict(kwargs)
 
     def _check_prefixed(self):
+        if not issubclass(self.optimizer, torch.optim.Optimizer):
+            raise ValueError(
+                "optimizer must be a torch.optim.Optimizer class, such as "
+                f"torch.optim.SGD; got {self.optimizer!r}."
+            )
+        if self.weight_decay and not _takes(self.optimizer, "weight_decay"):
+            raise ValueError(
+                f"weight_decay={self.weight_decay!r}, but "
+                f"{self.optimizer.__name__} takes no weight_decay; leave it at "
+                "0 or choose an optimizer that has one, such as torch.optim.AdamW."
+            )
         for name in ("lr", "weight_decay"):
             if f"optimizer__{name}" in self._prefixed_params:
                 raise ValueError(
@@ -375,7 +394,12 @@ class SiameseMixin:
             precision=self.precision,
             optimizer=self.optimizer,
             lr=self.lr,
-            optimizer__weight_decay=self.weight_decay,
+            # passed only when set: Rprop and LBFGS take no weight_decay
+            **(
+                {"optimizer__weight_decay": self.weight_decay}
+                if self.weight_decay
+                else {}
+            ),
             **{f"optimizer__{k}": v for k, v in self._params_for("optimizer").items()},
             batch_size=self.batch_size,
             train_split=train_split,

@@ -113,7 +113,8 @@ class SiameseEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _Base):
     optimizer : torch.optim.Optimizer class, default=torch.optim.Adam
         Optimiser; its other parameters are set with ``optimizer__*``.
     weight_decay : float, default=0.0
-        L2 penalty passed to the optimiser.
+        L2 penalty passed to the optimiser (its ``weight_decay``), when
+        not 0: optimisers without one, such as Rprop, need 0.
     lr_schedule : {"cosine", "constant"}, default="cosine"
         ``"cosine"`` decays the learning rate from ``lr`` towards 0 over the
         epochs of ``fit`` (cosine annealing, stepped every epoch);

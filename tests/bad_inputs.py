@@ -545,6 +545,28 @@ CASES = [
     ),
     Case(
         ENCODER,
+        "optimizer that is not an optimizer class",
+        lambda: _encoder(optimizer=dict).fit(_X(), _y()),
+        ValueError,
+        _exact(
+            "optimizer must be a torch.optim.Optimizer class, such as "
+            "torch.optim.SGD; got <class 'dict'>."
+        ),
+    ),
+    Case(
+        PAIRS_2D,
+        "weight decay for an optimizer without one",
+        lambda: _pair_classifier(optimizer=torch.optim.Rprop, weight_decay=0.01).fit(
+            _pairs2(), _same()
+        ),
+        ValueError,
+        _exact(
+            "weight_decay=0.01, but Rprop takes no weight_decay; leave it at 0 "
+            "or choose an optimizer that has one, such as torch.optim.AdamW."
+        ),
+    ),
+    Case(
+        ENCODER,
         "unknown device",
         lambda: _encoder(device="tpu").fit(_X(), _y()),
         ValueError,

@@ -257,6 +257,14 @@ class TinyBranch(torch.nn.Module):
         return self.linear(x)
 
 
+def test_optimizers_without_weight_decay(blobs):
+    # weight_decay=0 is not passed on: Rprop has no such argument
+    X, y = blobs
+    encoder = SiameseEncoder(optimizer=torch.optim.Rprop, max_epochs=3, random_state=0)
+    assert encoder.fit(X, y).score(X, y) > 0.9
+    assert "weight_decay" not in encoder.net_.optimizer_.defaults
+
+
 def test_user_module_class_and_instance(blobs):
     X, y = blobs
     enc = SiameseEncoder(TinyBranch, module__n_out=5, **FAST).fit(X, y)
