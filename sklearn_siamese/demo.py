@@ -71,7 +71,8 @@ def run_demo(max_epochs=None, output_dir="sklearn-siamese-demo", random_state=0)
         Folder for ``history.png`` and ``embedding.png``; ``None`` skips
         the plots (they need matplotlib).
     random_state : int, default=0
-        Seeds the splits and every fit.
+        Seeds the splits, every fit and the one-shot tasks; an int in
+        ``[0, 2**32 - 1]``.
 
     Returns
     -------
@@ -81,7 +82,8 @@ def run_demo(max_epochs=None, output_dir="sklearn-siamese-demo", random_state=0)
     Raises
     ------
     ValueError
-        If ``max_epochs`` is not ``None`` or a positive int.
+        If ``max_epochs`` is not ``None`` or a positive int, or
+        ``random_state`` is not an int in ``[0, 2**32 - 1]``.
     OSError
         If ``output_dir`` cannot be a folder to write in: it is empty, a
         file or a broken link; its nearest existing parent is a file, or a
@@ -89,6 +91,15 @@ def run_demo(max_epochs=None, output_dir="sklearn-siamese-demo", random_state=0)
         checked, and ``output_dir`` created, before training.
     """
     epochs = _epochs(max_epochs)
+    if (
+        not isinstance(random_state, numbers.Integral)
+        or isinstance(random_state, (bool, np.bool_))
+        or not 0 <= random_state < 2**32
+    ):
+        raise ValueError(
+            "random_state must be an int in [0, 2**32 - 1] (one seed for the "
+            f"splits, the fits and the tasks); got {random_state!r}."
+        )
     if output_dir is not None:
         _prepare_output(
             output_dir, "output_dir", folder=True, example="sklearn-siamese-demo"
@@ -128,7 +139,7 @@ def _run_demo(epochs, output_dir, random_state=0):
             n_pairs=20_000, random_state=random_state
         ).fit_resample(scaler.transform(X_train), y_train)
         test_pairs, test_same = PairSampler(
-            n_pairs=2_000, random_state=random_state + 1
+            n_pairs=2_000, random_state=(random_state + 1) % 2**32
         ).fit_resample(scaler.transform(X_test), y_test)
         clf = PairClassifier(max_epochs=epochs, random_state=random_state)
         clf.fit(pairs, same)
@@ -145,10 +156,15 @@ def _run_demo(epochs, output_dir, random_state=0):
         novel = SiameseEncoder(max_epochs=epochs, random_state=random_state)
         novel.fit(images[seen], y[seen])
     results["one_shot_accuracy"] = one_shot_accuracy(
-        novel, images[~seen], y[~seen], n_way=5, n_tasks=1000, random_state=0
+        novel, images[~seen], y[~seen], n_way=5, n_tasks=1000, random_state=random_state
     )
     baseline = one_shot_accuracy(
-        _PixelEncoder(), images[~seen], y[~seen], n_way=5, n_tasks=1000, random_state=0
+        _PixelEncoder(),
+        images[~seen],
+        y[~seen],
+        n_way=5,
+        n_tasks=1000,
+        random_state=random_state,
     )
     print(
         "  5-way one-shot accuracy on the unseen digits 5-9: siamese "

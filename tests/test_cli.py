@@ -320,6 +320,10 @@ def test_demo_output_dir_checked_and_created_before_training(
         demo.run_demo(output_dir="")
     with pytest.raises(ValueError, match="max_epochs must be None"):
         demo.run_demo(max_epochs=0, output_dir=None)
+    for seed in [None, np.random.RandomState(0), -1, 2**32, True]:
+        msg = r"random_state must be an int in \[0, 2\*\*32 - 1\] .*; got "
+        with pytest.raises(ValueError, match=msg):
+            demo.run_demo(max_epochs=1, output_dir=None, random_state=seed)
 
 
 def test_demo_max_epochs_checked_once(tmp_path, monkeypatch):
