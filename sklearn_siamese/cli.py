@@ -275,12 +275,25 @@ def _as_model_input(X, estimator):
 # -- commands -----------------------------------------------------------------
 
 
-def _verification_threshold(Z, y, random_state):
+def _paired_distances(encoder, A, B):
+    """The encoder's own distance between the rows of ``A`` and ``B``."""
+    import torch
+
+    from .distances import get_distance
+
+    with torch.no_grad():
+        d = get_distance(encoder.distance).paired(
+            torch.as_tensor(A), torch.as_tensor(B)
+        )
+    return d.double().numpy()
+
+
+def _verification_threshold(encoder, Z, y, random_state):
     """Distance threshold that best separates same / different pairs."""
     from .sampling import make_pair_indices
 
     pairs, same = make_pair_indices(y, 4000, random_state=random_state)
-    d = np.linalg.norm(Z[pairs[:, 0]] - Z[pairs[:, 1]], axis=1)
+    d = _paired_distances(encoder, Z[pairs[:, 0]], Z[pairs[:, 1]])
     order = np.argsort(d)
     d, same = d[order], same[order].astype(bool)
     # predicting "same" for the k nearest pairs
@@ -319,7 +332,8 @@ def cmd_fit(args):
     except ValueError as exc:
         raise CommandError(_one_line(exc)) from None
     Z = encoder.transform(X)
-    threshold = _verification_threshold(Z, y, args.random_state)
+    threshold = _verification_threshold(encoder, Z, y, args.random_state)
+    encoder.set_params(verbose=0)  # the epoch table was for this command
     with _writing(args.output):
         encoder.save(args.output, metadata={"threshold": threshold})
     _say(
@@ -342,7 +356,7 @@ def cmd_compare(args):
         _say(f"P(same) = {p:.3f}  (threshold {model.threshold_:.4g}): {verdict}")
         return
     Z = model.transform(X)
-    distance = float(np.linalg.norm(Z[0] - Z[1]))
+    distance = float(_paired_distances(model, Z[:1], Z[1:])[0])
     similarity = 1.0 / (1.0 + distance)
     threshold = metadata.get("threshold")
     if threshold is None:

@@ -60,6 +60,27 @@ def test_compare_same_character_is_more_similar(model, tmp_path, capsys):
     assert "threshold" in same and same.strip().endswith(("same", "different"))
 
 
+def test_compare_uses_the_models_distance_and_saved_models_are_quiet(
+    model, tmp_path, capsys
+):
+    from sklearn_siamese import load
+    from sklearn_siamese.datasets import load_image_folder
+
+    assert load(model).verbose == 0  # the fit command's table is not kept
+    root = _write_glyphs(tmp_path, 3, seed=4)
+    X, y = load_image_folder(root, image_size=(28, 28))
+    encoder = SiameseEncoder(distance="manhattan", max_epochs=2, random_state=0)
+    encoder.fit(X, y).save(tmp_path / "m.pt", metadata={"threshold": 1.0})
+    a, b = sorted((root / "alphabet" / "char00").iterdir())[:2]
+    capsys.readouterr()
+    assert main(["compare", str(tmp_path / "m.pt"), str(a), str(b)]) == 0
+    out = capsys.readouterr().out
+    Z = encoder.transform(load_image_folder(root, image_size=(28, 28))[0][:2])
+    distance = float(out.split("distance = ")[1].split()[0])
+    assert distance == pytest.approx(np.abs(Z[0] - Z[1]).sum(), abs=1e-4)
+    assert distance != pytest.approx(np.linalg.norm(Z[0] - Z[1]), abs=1e-3)
+
+
 def test_embed_and_evaluate(model, tmp_path, capsys):
     root = _write_glyphs(tmp_path / "new", 6, seed=2)
     assert (
