@@ -490,14 +490,17 @@ class SiameseMixin:
         hyperparameters, fitted attributes and training history (JSON);
         :func:`sklearn_siamese.load` reads it back without executing any
         code from the file, on a CPU-only machine too. Only built-in branch
-        networks can be saved this way; pickle or joblib save any model.
+        networks (by name or class: ``MLP``, ``ConvNet``, ``KochNet``) and
+        built-in losses (by name or instance) can be saved this way; pickle
+        or joblib save any model.
 
         Parameters
         ----------
         path : str or path-like
             The file to write.
         metadata : dict, default=None
-            JSON-able information stored beside the model, returned by
+            JSON-able information stored beside the model (numpy numbers and
+            arrays are stored as Python numbers and lists), returned by
             ``load(path, with_metadata=True)``.
 
         Returns

@@ -9,9 +9,11 @@ own (a ``torch.nn.Module`` class or instance) or other non-JSON parameters
 are saved with pickle / joblib instead, from trusted sources only.
 """
 
+import inspect
 import json
 import numbers
 import os
+import re
 import warnings
 
 import numpy as np
@@ -30,8 +32,48 @@ FORMAT_VERSION = 3
 # Version 3: KochNet pools a last feature map larger than 6x6 down to 6x6
 # (pool_to=6); earlier files hold dense layers as wide as the map.
 
-# Fitted attributes besides ``*_`` ones that the estimators need.
-_PRIVATE = ("_n_features_out", "_pos_index", "_score_threshold")
+# Fitted attributes besides ``*_`` ones that the estimators need (and the
+# set_output configuration, which scikit-learn keeps in an attribute).
+_PRIVATE = (
+    "_n_features_out",
+    "_pos_index",
+    "_score_threshold",
+    "_sklearn_output_config",
+)
+
+
+def _builtin_branches():
+    from .modules import MLP, ConvNet, KochNet
+
+    return {cls.__name__: cls for cls in (MLP, ConvNet, KochNet)}
+
+
+def _builtin_losses():
+    from .losses import ContrastiveLoss, PrototypicalLoss, TripletLoss
+
+    return {
+        cls.__name__: cls for cls in (ContrastiveLoss, PrototypicalLoss, TripletLoss)
+    }
+
+
+def _encode_loss(loss):
+    """``{"loss": name, "distance": name, "params": ...}`` for a built-in
+    loss with a built-in distance, else None; a loss's settings are its
+    constructor's arguments, kept as attributes of the same names."""
+    from .distances import DISTANCES
+
+    cls = _builtin_losses().get(type(loss).__name__)
+    distance = getattr(loss, "distance", None)
+    if cls is not type(loss) or type(distance) not in DISTANCES.values():
+        return None
+    if vars(distance):
+        return None
+    params = {
+        name: _encode(getattr(loss, name), name)
+        for name in inspect.signature(cls).parameters
+        if name != "distance"
+    }
+    return {"loss": cls.__name__, "distance": distance.metric, "params": params}
 
 
 def _encode(value, name):
@@ -52,6 +94,12 @@ def _encode(value, name):
         return {"scalar": value.item(), "dtype": value.dtype.str}
     if isinstance(value, type) and value.__module__.startswith("torch.optim"):
         return {"optimizer": value.__name__}
+    if isinstance(value, type) and _builtin_branches().get(value.__name__) is value:
+        return {"branch": value.__name__}
+    if isinstance(value, torch.nn.Module) and (loss := _encode_loss(value)):
+        return loss
+    if isinstance(value, dict) and all(isinstance(k, str) for k in value):
+        return {"dict": {k: _encode(v, name) for k, v in value.items()}}
     if isinstance(value, LogisticRegression):
         return {"sigmoid": [float(value.coef_[0, 0]), float(value.intercept_[0])]}
     if isinstance(value, IsotonicRegression):
@@ -60,8 +108,9 @@ def _encode(value, name):
         }
     raise ValueError(
         f"{name}={value!r} cannot be stored in the safe format, which holds "
-        "built-in branch networks and plain parameters only; save this model "
-        "with pickle or joblib instead (and load it from trusted sources only)."
+        "built-in branch networks and losses and plain parameters only; save "
+        "this model with pickle or joblib instead (and load it from trusted "
+        "sources only)."
     )
 
 
@@ -83,6 +132,21 @@ def _decode(value):
         ):
             raise ValueError(f"Unknown optimizer {value['optimizer']!r} in the file.")
         return optimizer
+    if "branch" in value:
+        branch = _builtin_branches().get(value["branch"])
+        if branch is None:
+            raise ValueError(f"Unknown branch network {value['branch']!r} in the file.")
+        return branch
+    if "loss" in value:
+        from .distances import DISTANCES
+
+        loss = _builtin_losses().get(value["loss"])
+        if loss is None or value.get("distance") not in DISTANCES:
+            raise ValueError(f"Unknown loss {value['loss']!r} in the file.")
+        params = {k: _decode(v) for k, v in value["params"].items()}
+        return loss(distance=value["distance"], **params)
+    if "dict" in value:
+        return {k: _decode(v) for k, v in value["dict"].items()}
     if "sigmoid" in value:
         calibrator = LogisticRegression()
         calibrator.coef_ = np.array([[value["sigmoid"][0]]])
@@ -95,6 +159,27 @@ def _decode(value):
             xs, ys
         )
     raise ValueError(f"Unreadable value {value!r} in the file.")
+
+
+def _metadata_json(metadata):
+    if metadata is not None and not isinstance(metadata, dict):
+        raise ValueError(
+            f"metadata must be a dict (or None); got {type(metadata).__name__}."
+        )
+    try:
+        # numpy numbers and arrays as the Python numbers and lists they hold
+        return json.dumps(metadata or {}, default=_plain)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(
+            "metadata must hold only what JSON stores (str, numbers, bools, "
+            f"None, lists and dicts with str keys): {exc}."
+        ) from None
+
+
+def _plain(value):
+    if isinstance(value, (np.generic, np.ndarray)):
+        return value.tolist()
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
 
 
 def save(estimator, path, metadata=None):
@@ -134,7 +219,7 @@ def save(estimator, path, metadata=None):
         "fitted": json.dumps(fitted),
         "history": json.dumps(list(estimator.net_.history), default=float),
         "state_dict": state,
-        "metadata": json.dumps(metadata or {}),
+        "metadata": _metadata_json(metadata),
     }
     torch.save(payload, path)
 
@@ -237,12 +322,35 @@ def load(path, *, device=None, with_metadata=False):
     try:
         estimator, metadata = _rebuild(payload, classes[name], device)
     except (KeyError, TypeError, AttributeError, RuntimeError, ValueError) as exc:
-        raise ValueError(
-            f"{str(path)!r} is a damaged sklearn_siamese model file: "
+        reason = (
             f"{type(exc).__name__} while rebuilding the model from it "
-            f"({str(exc).splitlines()[0] if str(exc) else 'no message'})."
+            f"({str(exc).splitlines()[0] if str(exc) else 'no message'})"
+        )
+        written_by = payload.get("package_version")
+        if _newer(written_by, __version__):
+            raise ValueError(
+                f"{str(path)!r} was written by sklearn_siamese {written_by}, "
+                f"newer than this one ({__version__}), and it holds a model "
+                f"this version cannot rebuild: {reason}. Upgrade sklearn_siamese."
+            ) from None
+        raise ValueError(
+            f"{str(path)!r} is a damaged sklearn_siamese model file: {reason}."
         ) from None
     return (estimator, metadata) if with_metadata else estimator
+
+
+def _newer(version, than):
+    """Whether the version string ``version`` is later than ``than``."""
+
+    def parts(v):
+        return [int(p) for p in re.findall(r"\d+", v.split("+")[0])[:3]]
+
+    if not isinstance(version, str):
+        return False
+    try:
+        return parts(version) > parts(than)
+    except ValueError:
+        return False
 
 
 def _rebuild(payload, cls, device):

@@ -1,5 +1,6 @@
 """Safe persistence: save / load, and pickle round trips."""
 
+import json
 import pickle
 import re
 
@@ -107,6 +108,71 @@ def test_save_refuses_what_it_cannot_store_safely(tmp_path, blobs):
         ValueError, match="^callbacks cannot be stored in the safe format; set"
     ):
         encoder.save(tmp_path / "m.pt")
+
+
+def test_built_in_branch_classes_losses_and_output_config_are_stored(tmp_path, blobs):
+    from sklearn_siamese.losses import ContrastiveLoss, PrototypicalLoss, TripletLoss
+    from sklearn_siamese.modules import MLP
+
+    X, y = blobs
+    for params in [
+        {"module": MLP, "module__hidden_layer_sizes": (16,)},
+        {"loss": PrototypicalLoss("cosine", temperature=0.2, margin=0.1)},
+        {"loss": TripletLoss("manhattan", margin=0.3, mining="hard")},
+        {"loss": ContrastiveLoss(margin=2.0)},
+    ]:
+        encoder = SiameseEncoder(**FAST, **params).set_output(transform="pandas")
+        encoder.fit(X, y).save(tmp_path / "m.pt")
+        loaded = load(tmp_path / "m.pt")
+        assert repr(loaded.get_params()) == repr(encoder.get_params())
+        expected = encoder.transform(X)
+        assert list(loaded.transform(X).columns) == list(expected.columns)
+        np.testing.assert_array_equal(loaded.transform(X), expected)
+        # the loaded model refits like the original
+        np.testing.assert_array_equal(
+            loaded.fit(X, y).transform(X), encoder.fit(X, y).transform(X)
+        )
+
+    # a subclass of a built-in loss may hold anything: refused
+    class Scaled(ContrastiveLoss):
+        pass
+
+    encoder = SiameseEncoder(loss=Scaled(), **FAST).fit(X, y)
+    with pytest.raises(ValueError, match="cannot be stored in the safe format"):
+        encoder.save(tmp_path / "m.pt")
+
+
+def test_metadata_numbers_of_numpy_and_what_json_cannot_store(tmp_path, blobs):
+    X, y = blobs
+    encoder = SiameseEncoder(**FAST).fit(X, y)
+    metadata = {"threshold": np.float32(0.5), "sizes": np.arange(3)}
+    encoder.save(tmp_path / "m.pt", metadata=metadata)
+    _, stored = load(tmp_path / "m.pt", with_metadata=True)
+    assert stored == {"threshold": 0.5, "sizes": [0, 1, 2]}
+    msg = "metadata must hold only what JSON stores (str, numbers, bools, None,"
+    with pytest.raises(ValueError, match=re.escape(msg)):
+        encoder.save(tmp_path / "m.pt", metadata={"when": object()})
+    with pytest.raises(ValueError, match="metadata must be a dict"):
+        encoder.save(tmp_path / "m.pt", metadata=[1, 2])
+
+
+def test_a_file_from_a_newer_version_asks_for_an_upgrade(tmp_path, blobs):
+    X, y = blobs
+    SiameseEncoder(**FAST).fit(X, y).save(tmp_path / "m.pt")
+    payload = torch.load(tmp_path / "m.pt", weights_only=True)
+    params = json.loads(payload["params"])
+    params["temperature"] = 0.1  # a parameter this version does not know
+    payload["params"] = json.dumps(params)
+    payload["package_version"] = "9.0.0"
+    torch.save(payload, tmp_path / "newer.pt")
+    with pytest.raises(
+        ValueError, match="was written by sklearn_siamese 9.0.0, newer than this"
+    ):
+        load(tmp_path / "newer.pt")
+    payload["package_version"] = "0.0.1"
+    torch.save(payload, tmp_path / "older.pt")
+    with pytest.raises(ValueError, match="is a damaged sklearn_siamese model file"):
+        load(tmp_path / "older.pt")
 
 
 def test_device_given_as_torch_device_is_saved(tmp_path, blobs):
