@@ -418,6 +418,19 @@ def cmd_evaluate(args):
     model, _ = _load_model(args.model)
     size, gray = _image_kind(model)
     X, y, _ = _load_folder(args.image_dir, size, gray)
+    need = args.k_shot + 1  # supports and a query
+    usable = int(np.sum(np.unique(y, return_counts=True)[1] >= need))
+    if usable < args.n_way:
+        advice = (
+            f"use --n-way {usable} or less" if usable >= 2 else "add images or classes"
+        )
+        if args.k_shot > 1:
+            advice += ", or a smaller --k-shot"
+        raise CommandError(
+            f"--n-way {args.n_way} --k-shot {args.k_shot} needs {args.n_way} "
+            f"classes of at least {need} images; {args.image_dir} has {usable}: "
+            f"{advice}"
+        )
     try:
         accuracy = one_shot_accuracy(
             model,

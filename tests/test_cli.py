@@ -99,6 +99,14 @@ def test_embed_and_evaluate(model, tmp_path, capsys):
     )
     accuracy = float(capsys.readouterr().out.rsplit(":", 1)[1])
     assert 0.6 < accuracy <= 1.0  # chance is 0.2; raw pixels about 0.75
+    # too few classes: the options to change, not one_shot_accuracy's names
+    message = _error(["evaluate", str(model), str(root)], capsys)
+    assert message.endswith(
+        f"--n-way 20 --k-shot 1 needs 20 classes of at least 2 images; {root} "
+        "has 6: use --n-way 6 or less\n"
+    )
+    message = _error(["evaluate", str(model), str(root), "--k-shot", "10"], capsys)
+    assert message.endswith("has 0: add images or classes, or a smaller --k-shot\n")
 
 
 def _error(argv, capsys):
