@@ -24,7 +24,8 @@ to ``on_train_end``, measured by a callback; the same span of the hand loop,
 after building its module and optimizer). ``fit`` wall time, with input
 validation, network construction and (for ``PairClassifier``) calibration,
 is printed too. Inference is timed end to end, NumPy array in, NumPy array
-out. Each figure is the best of ``--repeats`` runs; ours and the hand loop
+out. Each figure is the best of ``--repeats`` runs (``--repeats`` + 2 for
+the quick transform); ours and the hand loop
 alternate, so both see the same machine load. The ratio is ours / hand
 loop: 1.0 means no overhead.
 

@@ -69,8 +69,10 @@ class SiameseEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _Base):
         which trains directly for nearest-prototype few-shot classification;
         ``"contrastive"`` (Hadsell et al. 2006) over all in-batch pairs; or
         ``"triplet"`` with ``mining``. A ``torch.nn.Module`` is called as
-        ``loss(embeddings, labels)``; each fit trains a copy of it (the
-        given module is left untouched). See :mod:`sklearn_siamese.losses`.
+        ``loss(embeddings, labels)`` (with ``sampling="random"``: as
+        ``loss((e1, e2), same)`` on pairs, ``same`` float 1 or 0); each fit
+        trains a copy of it (the given module is left untouched). See
+        :mod:`sklearn_siamese.losses`.
     margin : float, default=1.0
         For ``"contrastive"`` and ``"triplet"``: the margin in units of
         ``distance`` (positive for ``"contrastive"``). For
