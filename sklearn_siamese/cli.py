@@ -377,17 +377,19 @@ def _embed_with(model, X):
 
 
 def cmd_embed(args):
-    if not args.output.endswith((".csv", ".npy")):
-        raise CommandError("--output must end in .csv or .npy")
-    example = "embeddings" + os.path.splitext(args.output)[1]
+    suffix = os.path.splitext(args.output)[1].lower()
+    if suffix not in (".csv", ".npy"):
+        raise CommandError(f"--output {args.output} must end in .csv or .npy")
+    example = "embeddings" + suffix
     _check_output(args.output, "--output", example)
     model, _ = _load_model(args.model)
     size, gray = _image_kind(model)
     X, y, paths = _load_folder(args.image_dir, size, gray)
     Z = _embed_with(model, X)
     with _writing(args.output):
-        if args.output.endswith(".npy"):
-            np.save(args.output, Z)
+        if suffix == ".npy":
+            with open(args.output, "wb") as f:  # np.save(path) would add .npy
+                np.save(f, Z)
         else:
             import csv
 
@@ -404,7 +406,8 @@ def cmd_embed(args):
                 header = ["path", "label", *[f"e{i}" for i in range(Z.shape[1])]]
                 writer.writerow(header)
                 for path, label, row in zip(paths, y, Z):
-                    writer.writerow([path, label, *(f"{v:.7g}" for v in row)])
+                    # 9 significant digits read back as the same float32
+                    writer.writerow([path, label, *(f"{v:.9g}" for v in row)])
     _say(f"wrote {Z.shape[0]} embeddings of size {Z.shape[1]} to {args.output}")
 
 

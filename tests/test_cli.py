@@ -92,6 +92,13 @@ def test_embed_and_evaluate(model, tmp_path, capsys):
     )
     lines = (tmp_path / "e.csv").read_text().splitlines()
     assert len(lines) == 61 and lines[0].startswith("path,label,e0")
+    # the CSV holds the float32 values exactly; upper-case suffixes work
+    from_csv = np.array([line.split(",")[2:] for line in lines[1:]], np.float32)
+    np.testing.assert_array_equal(from_csv, np.load(tmp_path / "e.npy"))
+    assert (
+        main(["embed", str(model), str(root), "--output", str(tmp_path / "E.NPY")]) == 0
+    )
+    np.testing.assert_array_equal(np.load(tmp_path / "E.NPY"), from_csv)
     capsys.readouterr()
     assert (
         main(["evaluate", str(model), str(root), "--n-way", "5", "--n-tasks", "200"])
@@ -145,7 +152,7 @@ def test_errors_are_one_line(model, tmp_path, capsys, blobs):
     message = _error(["fit", str(tmp_path / "missing"), "--output", "m.pt"], capsys)
     assert "fit: error: No such folder:" in message and "missing" in message
     message = _error(["embed", str(model), str(tmp_path), "--output", "e.txt"], capsys)
-    assert "--output must end in .csv or .npy" in message
+    assert "--output e.txt must end in .csv or .npy" in message
 
 
 def test_python_dash_m_and_demo(tmp_path):
