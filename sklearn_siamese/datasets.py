@@ -31,6 +31,11 @@ def _bezier(points, n_steps):
     return curve.reshape(*curve.shape[:-3], -1, 2)
 
 
+# Points (pixel x segment pairs) that make_glyphs handles at once: 64 MiB
+# per float32 temporary of 2-D points, whatever the image size.
+_GLYPH_BUDGET = 2**23
+
+
 @validate_params(
     {
         "n_classes": [Count(1, None, closed="left")],
@@ -121,9 +126,11 @@ def make_glyphs(
     seg_b = torch.from_numpy(seg_b.astype(np.float32))
     width = torch.from_numpy(width.astype(np.float32))
     X = torch.empty(n, image_size * image_size)
+    # rows per chunk: each temporary holds rows x segments x pixels points
+    rows = max(1, _GLYPH_BUDGET // (seg_a.shape[1] * image_size * image_size))
     with torch.inference_mode():
-        for start in range(0, n, 500):
-            sl = slice(start, start + 500)
+        for start in range(0, n, rows):
+            sl = slice(start, start + rows)
             a, ab = seg_a[sl, :, None], (seg_b[sl] - seg_a[sl])[:, :, None]
             t = ((pix - a) * ab).sum(-1) / (ab * ab).sum(-1).clamp_min(1e-12)
             closest = a + t.clamp(0, 1).unsqueeze(-1) * ab

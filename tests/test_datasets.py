@@ -422,6 +422,19 @@ def test_unreadable_image_message_ends_one_sentence(nested, monkeypatch):
     assert ".." not in str(excinfo.value)
 
 
+def test_make_glyphs_chunks_do_not_change_the_images(monkeypatch):
+    # large images are drawn a few rows at a time (a fixed number of points
+    # per chunk): 500 105x105 glyphs at once peaked at 4.5 GB
+    import sklearn_siamese.datasets as datasets
+
+    expected = make_glyphs(4, 3, image_size=12, random_state=0)
+    for budget in [1, 3 * 12 * 12 * 6, 10**9]:
+        monkeypatch.setattr(datasets, "_GLYPH_BUDGET", budget)
+        X, y = make_glyphs(4, 3, image_size=12, random_state=0)
+        np.testing.assert_array_equal(X, expected[0])
+        np.testing.assert_array_equal(y, expected[1])
+
+
 def test_make_glyphs_edge_values():
     X, y = make_glyphs(1, 1, image_size=1, n_strokes=[2, 2], jitter=0.0)
     assert X.shape == (1, 1, 1) and y.tolist() == [0]
