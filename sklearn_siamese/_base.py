@@ -584,3 +584,13 @@ class _Base(SiameseMixin, BaseEstimator):
         # Fitted once a training loop is built; fit drops the previous one
         # first, so that a fit that fails leaves the estimator unfitted.
         return hasattr(self, "net_")
+
+    @contextlib.contextmanager
+    def _unfitted_on_error(self):
+        """Drop the training loop when the block fails: a fit that stops
+        in training (a diverged loss, an interrupt) leaves no model."""
+        try:
+            yield
+        except BaseException:
+            self.__dict__.pop("net_", None)
+            raise

@@ -1,5 +1,6 @@
 """SiameseEncoder: a supervised transformer trained as a siamese network."""
 
+import contextlib
 import copy
 
 import numpy as np
@@ -390,7 +391,13 @@ class SiameseEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _Base):
         self : SiameseEncoder
             The fitted encoder.
         """
-        self.__dict__.pop("net_", None)  # a fit that fails leaves no model
+        # a fit that fails, in the checks or in training, leaves no model
+        for name in ("net_", "_n_features_out"):
+            self.__dict__.pop(name, None)
+        with self._unfitted_on_error():
+            return self._fit(X, y)
+
+    def _fit(self, X, y):
         X, codes = self._check_X_y(X, y, reset=True)
         if self.early_stopping:
             min_count = StratifiedHoldout.min_count
@@ -433,14 +440,15 @@ class SiameseEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _Base):
             The encoder, trained one epoch further.
         """
         first = not hasattr(self, "net_")
-        X, codes = self._check_X_y(X, y, reset=first)
-        if first:
-            self._initialize(X)
-        else:
-            self._continue_training()
-        data = TensorData(as_tensor_data(X), codes)
-        self._train(data, 1)
-        self._n_features_out = self._output_size(data)
+        with self._unfitted_on_error() if first else contextlib.nullcontext():
+            X, codes = self._check_X_y(X, y, reset=first)
+            if first:
+                self._initialize(X)
+            else:
+                self._continue_training()
+            data = TensorData(as_tensor_data(X), codes)
+            self._train(data, 1)
+            self._n_features_out = self._output_size(data)
         return self
 
     def _output_size(self, data):

@@ -322,6 +322,29 @@ class FeatureMapBranch(TupleBranch):
         return self.linear(x)[:, None]
 
 
+def test_a_fit_that_fails_in_training_leaves_the_encoder_unfitted(blobs):
+    X, y = blobs
+    diverging = dict(
+        lr=1e30, optimizer=torch.optim.SGD, loss="contrastive", batch_size=16
+    )
+    encoder = SiameseEncoder(**FAST).fit(X, y)
+    encoder.set_params(**diverging)
+    with pytest.raises(ValueError, match="diverged"):
+        encoder.fit(X, y)
+    with pytest.raises(NotFittedError):
+        encoder.transform(X)
+    with pytest.raises(NotFittedError):
+        encoder.get_feature_names_out()
+    # a first partial_fit too; the next one starts afresh
+    encoder = SiameseEncoder(**FAST, **diverging)
+    with pytest.raises(ValueError, match="diverged"):
+        encoder.partial_fit(X, y)
+    with pytest.raises(NotFittedError):
+        encoder.transform(X)
+    encoder.set_params(lr=1e-3, optimizer=torch.optim.Adam).partial_fit(X, y)
+    assert len(encoder.history_) == 1 and np.isfinite(encoder.transform(X)).all()
+
+
 def test_a_branch_with_the_wrong_output_gets_a_clear_error(blobs):
     X, y = blobs
     msg = (
