@@ -525,6 +525,19 @@ class SiameseNet(NeuralNet):
         accelerator = getattr(self, "accelerator", None)
         return accelerator.device if accelerator is not None else self.device
 
+    def get_dataset(self, X, y=None):
+        """``TensorData`` as given; arrays (``net_.forward(X)``, as with any
+        skorch net) are wrapped as the estimators wrap them."""
+        if isinstance(X, TensorData):
+            return X
+        from ._base import as_tensor_data
+
+        if isinstance(X, tuple):  # the two sides of pairs
+            X = tuple(as_tensor_data(x) for x in X)
+        else:
+            X = as_tensor_data(X)
+        return TensorData(X, None if y is None else np.asarray(y))
+
     def get_iterator(self, dataset, training=False):
         device = self.data_device
         if dataset.y is None:

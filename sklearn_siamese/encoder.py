@@ -162,7 +162,9 @@ class SiameseEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _Base):
     ----------
     net_ : skorch.NeuralNet
         The fitted training loop; ``net_.module_`` is the
-        :class:`~sklearn_siamese.modules.SiameseNetwork`.
+        :class:`~sklearn_siamese.modules.SiameseNetwork`, and
+        ``net_.forward(X)`` embeds arrays as a skorch net would (a tensor
+        on the training device; :meth:`transform` checks and returns numpy).
     history_ : skorch.History
         Per-epoch training (and validation) losses.
     device_ : str

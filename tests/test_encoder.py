@@ -45,6 +45,14 @@ def test_history_and_attributes(fitted):
     ]
 
 
+def test_the_skorch_net_runs_on_arrays_as_any_skorch_net(fitted, blobs):
+    # net_.forward / net_.predict wrap arrays as the encoder does
+    X, _ = blobs
+    expected = fitted.transform(X)
+    np.testing.assert_allclose(fitted.net_.forward(X).cpu().numpy(), expected)
+    np.testing.assert_allclose(fitted.net_.predict(X.astype(np.float64)), expected)
+
+
 def test_score_is_leave_one_out_nearest_neighbour_accuracy(fitted, blobs):
     X, y = blobs
     y = y.copy()
