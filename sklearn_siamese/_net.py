@@ -177,6 +177,10 @@ def _subset(X, index):
 class ClassBalancedBatches:
     """``P`` classes times ``K`` samples per batch, for in-batch losses.
 
+    ``P = batch_size // K``, so a batch has at most ``batch_size`` rows;
+    with fewer than ``P`` classes a batch holds every class, with
+    ``batch_size // n_classes`` samples each.
+
     Classes with at least two samples are visited in random order, each
     equally often; within a class, samples are taken in a random cyclic
     order, so every sample is used about equally often. An epoch has about
@@ -194,9 +198,14 @@ class ClassBalancedBatches:
         counts = np.bincount(y)
         eligible = np.flatnonzero(counts >= 2)
         n_classes = len(eligible)
+        # P = batch_size // K classes of K samples (a batch of P * K rows,
+        # at most batch_size); with fewer classes, all of them, each with
+        # as many samples as fill the batch
         k = min(self.samples_per_class, self.batch_size // 2)
-        p = min(max(2, self.batch_size // k), n_classes)
-        k = max(2, self.batch_size // p)
+        p = max(2, self.batch_size // k)
+        if p > n_classes:
+            p = n_classes
+            k = max(2, self.batch_size // p)
         n_batches = max(1, round(n / (p * k)))
         # Class sequence: concatenated random permutations of the classes.
         n_slots = n_batches * p

@@ -94,9 +94,10 @@ class SiameseEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _Base):
         classic siamese scheme.
     samples_per_class : int, default=4
         ``K``, samples of each class in a ``"batch"`` batch; the batch holds
-        ``batch_size // K`` classes. With fewer classes than that, a batch
-        holds all classes of ``batch_size // n_classes`` samples each, and
-        ``samples_per_class`` has no effect.
+        ``batch_size // K`` classes (``batch_size // K * K`` rows). With
+        fewer classes than that, a batch holds all classes of
+        ``batch_size // n_classes`` samples each, and ``samples_per_class``
+        has no effect.
     embedding_dim : int, default=64
         Size of the embedding of the built-in branches.
     normalize : bool, default=True

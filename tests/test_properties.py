@@ -241,7 +241,13 @@ def test_class_balanced_batches_hold_distinct_classes_evenly(
         assert len(set(counts)) == 1
         sizes.add((len(classes), counts[0]))
         visits[classes] += 1
-    assert len(sizes) == 1  # P classes of K samples, in every batch
+    # P classes of K samples in every batch: K as asked (up to half the
+    # batch), P = batch_size // K, unless there are fewer classes than that
+    k = min(samples_per_class, batch_size // 2)
+    p = max(2, batch_size // k)
+    if p > len(eligible):
+        p, k = len(eligible), max(2, batch_size // len(eligible))
+    assert sizes == {(p, k)} and p * k <= batch_size
     assert set(np.flatnonzero(visits)) <= set(eligible)
     assert visits[eligible].max() - visits[eligible].min() <= 1
 
