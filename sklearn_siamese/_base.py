@@ -418,7 +418,9 @@ class SiameseMixin:
         """
         self._check_prefixed()
         rng = check_random_state(self.random_state)
-        torch_seed_value, batch_seed, split_seed = rng.randint(_INT32_MAX, size=3)
+        torch_seed_value, batch_seed, split_seed = self._agreed(
+            rng.randint(_INT32_MAX, size=3)
+        )
         if self.accelerator is not None:
             if self.precision != "32":
                 raise ValueError(
@@ -452,6 +454,18 @@ class SiameseMixin:
                 epochs=epochs,
             ).initialize()
         return int(split_seed)
+
+    def _agreed(self, seeds):
+        """``seeds`` as the main process drew them. The processes of a
+        multi-process accelerator must agree on the weights, the held-out
+        rows and the epoch plans; with ``random_state=None`` each would
+        draw its own (and early stopping could stop one process only)."""
+        accelerator = self.accelerator
+        if accelerator is None or accelerator.num_processes == 1:
+            return seeds
+        from accelerate.utils import broadcast_object_list
+
+        return broadcast_object_list([int(s) for s in seeds], from_process=0)
 
     def _continue_training(self):
         """Set up a fitted ``net_`` for ``partial_fit``: the constant rate

@@ -604,7 +604,9 @@ class PairClassifier(ClassifierMixin, _Base):
         return data
 
     def _split_seed(self):
-        return check_random_state(self.random_state).randint(_INT32_MAX)
+        return self._agreed(
+            [check_random_state(self.random_state).randint(_INT32_MAX)]
+        )[0]
 
     def _fit_calibration(self, scores, same):
         if self.calibration == "isotonic":

@@ -320,6 +320,15 @@ result["best_epoch"] = [row["valid_loss_best"] for row in restored.history_]
 # A further partial_fit trains the distributed model again.
 encoder.partial_fit(X, y[:400])
 result["after_partial_fit"] = encoder.transform(X[:3]).tolist()
+# Without a random_state the processes still agree (on the main process's
+# seeds): the same held-out rows, validation losses and model.
+unseeded = SiameseEncoder(
+    accelerator=accelerator, early_stopping=True, max_epochs=2, batch_size=32
+).fit(X, y[:400])
+result["unseeded_valid_loss"] = unseeded.history_[:, "valid_loss"]
+result["unseeded_embedding"] = unseeded.transform(X[:3]).tolist()
+unseeded = PairClassifier(accelerator=accelerator, early_stopping=True, max_epochs=2)
+result["unseeded_proba"] = unseeded.fit(P, same).predict_proba(P[:5]).tolist()
 with open(f"{sys.argv[1]}/rank{accelerator.process_index}.json", "w") as f:
     json.dump(result, f)
 """
@@ -370,6 +379,8 @@ def test_two_processes_train_one_model(tmp_path, Accelerator):
     assert results[0]["restored_norm"] == results[1]["restored_norm"] > 0
     assert results[0]["after_partial_fit"] == results[1]["after_partial_fit"]
     assert results[0]["after_partial_fit"] != results[0]["embedding"]
+    for key in ["unseeded_valid_loss", "unseeded_embedding", "unseeded_proba"]:
+        assert results[0][key] == results[1][key], key
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
