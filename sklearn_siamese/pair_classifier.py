@@ -9,7 +9,7 @@ from scipy.special import expit, logit
 from sklearn.base import ClassifierMixin
 from sklearn.isotonic import IsotonicRegression
 from sklearn.linear_model import LogisticRegression
-from sklearn.utils import check_array, check_random_state
+from sklearn.utils import assert_all_finite, check_array, check_random_state
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 from torch.nn import functional as F
@@ -384,6 +384,8 @@ class PairClassifier(ClassifierMixin, _Base):
         fit) sets ``classes_`` from ``classes``, else from ``y``."""
         y = column_or_1d(y, warn=True)
         check_missing_labels(y)
+        if y.dtype.kind in "fc":  # scikit-learn's error, before its cast warns
+            assert_all_finite(y, input_name="y")
         check_classification_targets(y)
         if not reset:
             if classes is not None and not np.array_equal(

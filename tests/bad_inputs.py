@@ -745,6 +745,13 @@ CASES = [
     ),
     Case(
         PAIRS_2D,
+        "infinity in y",
+        lambda: _pair_classifier().fit(_pairs2(), np.where(_same() == 1, np.inf, 0.0)),
+        ValueError,
+        _exact("Input y contains infinity or a value too large for dtype('float64')."),
+    ),
+    Case(
+        PAIRS_2D,
         "1-D X",
         lambda: _pair_classifier().fit(np.arange(6.0), [0, 1] * 3),
         ValueError,
