@@ -296,10 +296,16 @@ def _verification_threshold(encoder, Z, y, random_state):
     d = _paired_distances(encoder, Z[pairs[:, 0]], Z[pairs[:, 1]])
     order = np.argsort(d)
     d, same = d[order], same[order].astype(bool)
-    # predicting "same" for the k nearest pairs
-    correct = np.cumsum(same) + (np.sum(~same) - np.cumsum(~same))
-    k = int(np.argmax(correct))
-    return float((d[k] + d[min(k + 1, len(d) - 1)]) / 2)
+    # "same" for the k nearest pairs, k = 0 ... n, as `distance < threshold`
+    # decides: cuts between distinct distances only (ties stay together)
+    correct = np.r_[0, np.cumsum(same)] + np.r_[np.cumsum((~same)[::-1])[::-1], 0]
+    valid = np.r_[True, d[:-1] < d[1:], True]
+    k = int(np.argmax(np.where(valid, correct, -1)))
+    if k == 0:
+        return float(d[0])  # none is nearer
+    if k == len(d):
+        return float(np.nextafter(d[-1], np.inf))  # all are nearer
+    return float((d[k - 1] + d[k]) / 2)
 
 
 def cmd_fit(args):

@@ -81,6 +81,36 @@ def test_compare_uses_the_models_distance_and_saved_models_are_quiet(
     assert distance != pytest.approx(np.linalg.norm(Z[0] - Z[1]), abs=1e-3)
 
 
+def test_verification_threshold_is_the_best_cut_compare_can_apply():
+    # compare says "same" for distance < threshold: the threshold must put
+    # the best split of the pairs on either side, including none "same"
+    from types import SimpleNamespace
+
+    from sklearn_siamese.cli import _paired_distances, _verification_threshold
+    from sklearn_siamese.sampling import make_pair_indices
+
+    encoder = SimpleNamespace(distance="manhattan")
+    rng = np.random.RandomState(0)
+    y = np.repeat(np.arange(5), 20)
+    rank_in_class = np.tile(np.arange(20), 5)
+    for Z in [
+        (10.0 * y + spread * rng.rand(100))[:, None]
+        for spread in [0.5, 3.0, 30.0]  # separated, overlapping, one blob
+    ] + [10.0 * rank_in_class[:, None]]:  # nearer across classes: none "same"
+        Z = Z.astype(np.float32)
+        threshold = _verification_threshold(encoder, Z, y, 0)
+        pairs, same = make_pair_indices(y, 4000, random_state=0)
+        d = _paired_distances(encoder, Z[pairs[:, 0]], Z[pairs[:, 1]])
+        accuracy = np.mean((d < threshold) == same)
+        cuts = np.r_[d, np.inf]
+        best = max(np.mean((d < t) == same) for t in cuts)
+        assert accuracy == best
+    # identical embeddings: no cut separates anything; "different" for all
+    Z = np.zeros((100, 2), np.float32)
+    threshold = _verification_threshold(encoder, Z, y, 0)
+    assert not np.any(_paired_distances(encoder, Z[:5], Z[5:10]) < threshold)
+
+
 def test_embed_and_evaluate(model, tmp_path, capsys):
     root = _write_glyphs(tmp_path / "new", 6, seed=2)
     assert (
