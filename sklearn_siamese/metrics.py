@@ -79,6 +79,20 @@ def _check_labels(X, y, x_name="X", y_name="y"):
     return y
 
 
+def _embedding_steps(estimator):
+    """The steps of a Pipeline before its last one when that is a fitted
+    classifier of samples (more than two classes: kNN on the embeddings,
+    say), whose one-shot or retrieval quality is that of its embedding;
+    anything else as it is."""
+    if isinstance(estimator, Pipeline) and len(estimator) > 1:
+        classes = getattr(estimator[-1], "classes_", None)
+        if classes is not None and len(classes) > 2:
+            steps = estimator[:-1]
+            if hasattr(steps, "transform"):
+                return steps
+    return estimator
+
+
 def _final_estimator(estimator):
     """The model that scores: the last step of a Pipeline, the best
     estimator of a fitted search, the classifier inside a threshold tuner
@@ -402,7 +416,9 @@ def one_shot_accuracy(
     estimator : estimator object
         A fitted encoder (with ``transform``) or pair classifier (with
         ``decision_function`` or ``predict_proba``), or a Pipeline ending in
-        one. A pair classifier gets ``[x1 | x2]`` rows when ``X`` is 2-D and
+        one. A Pipeline ending in a classifier of more than two classes
+        (``[scaler, encoder, kNN]``) is scored on the steps before it, its
+        embedding. A pair classifier gets ``[x1 | x2]`` rows when ``X`` is 2-D and
         it was fitted on twice as many features (``n_features_in_``), else
         pairs of shape
         ``(n_pairs, 2, *sample_shape)``.
@@ -455,6 +471,7 @@ def one_shot_accuracy(
     """
     y = _check_labels(X, y)
     check_is_fitted(estimator)
+    estimator = _embedding_steps(estimator)
     rng = check_random_state(random_state)
     support_idx, query_idx, target = _draw_tasks(y, n_way, k_shot, n_tasks, rng)
     scores = _task_scores(estimator, X, len(y), support_idx, query_idx)
@@ -493,7 +510,9 @@ def make_one_shot_scorer(*, n_way=5, k_shot=1, n_tasks=500, random_state=0):
     -------
     scorer : callable
         ``scorer(estimator, X, y)`` returns ``one_shot_accuracy(estimator,
-        X, y, ...)``; greater is better.
+        X, y, ...)``; greater is better. It scores a ``[scaler, encoder,
+        kNN]`` pipeline on its embedding, so it serves in a search over
+        such a pipeline.
 
     See Also
     --------
@@ -748,6 +767,7 @@ _RETRIEVAL_METRICS = {
 
 def _retrieval_score(estimator, X, y, *, metric_name):
     y = _check_labels(X, y)
+    estimator = _embedding_steps(estimator)
     if not hasattr(estimator, "transform"):
         raise TypeError(
             "make_retrieval_scorer scores encoders, estimators with a transform "
@@ -770,6 +790,8 @@ def make_retrieval_scorer(metric_name="precision_at_1"):
 
     The scorer embeds ``X`` with ``estimator.transform`` and computes the
     metric with the estimator's ``distance`` (Euclidean when it has none).
+    A Pipeline ending in a classifier of more than two classes (kNN on the
+    embeddings) is scored on the steps before it.
 
     Parameters
     ----------

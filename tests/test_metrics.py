@@ -16,6 +16,7 @@ from sklearn_siamese import PairClassifier, PairSampler, SiameseEncoder
 from sklearn_siamese.metrics import (
     _distinct,
     _draw_tasks,
+    _embedding_steps,
     make_one_shot_scorer,
     make_pair_roc_auc_scorer,
     make_retrieval_scorer,
@@ -642,6 +643,40 @@ def test_retrieval_scorers_use_the_encoder(encoder, blobs):
     assert make_retrieval_scorer("map_at_r")(
         cosine, index_X(30), y
     ) == mean_average_precision_at_r(embeddings, y, metric="cosine")
+
+
+def test_a_pipeline_ending_in_knn_is_scored_on_its_embedding(blobs):
+    # the README's [scaler, encoder, kNN] pipeline in a search with the
+    # package's scorers (it failed inside, every score NaN)
+    from sklearn.neighbors import KNeighborsClassifier
+    from sklearn.preprocessing import StandardScaler
+
+    X, y = blobs
+    pipe = make_pipeline(
+        StandardScaler(),
+        SiameseEncoder(max_epochs=2, embedding_dim=4, random_state=0),
+        KNeighborsClassifier(),
+    ).fit(X, y)
+    embedding = pipe[:-1]
+    kwargs = dict(n_way=3, n_tasks=200, random_state=0)
+    assert one_shot_accuracy(pipe, X, y, **kwargs) == one_shot_accuracy(
+        embedding, X, y, **kwargs
+    )
+    for name in ["precision_at_1", "map_at_r"]:
+        scorer = make_retrieval_scorer(name)
+        assert scorer(pipe, X, y) == scorer(embedding, X, y)
+    search = GridSearchCV(
+        pipe,
+        {"siameseencoder__margin": [0.5, 1.0]},
+        scoring=make_one_shot_scorer(n_way=3, n_tasks=50),
+        cv=2,
+        error_score="raise",
+    ).fit(X, y)
+    assert np.all(search.cv_results_["mean_test_score"] > 1 / 3)
+    # a two-class classifier at the end could be a pair classifier: as before
+    binary = make_pipeline(FunctionTransformer(), KNeighborsClassifier())
+    binary.fit(X, y % 2)
+    assert _embedding_steps(binary) is binary
 
 
 def test_scorer_reprs():
