@@ -685,7 +685,12 @@ class PairClassifier(ClassifierMixin, _Base):
             ``pos_label``, higher means more similar.
         """
         scores = self._decision(self._pair_scores(X))
-        return scores if self._pos_index == 1 else -scores
+        if self._pos_index == 1:
+            return scores
+        # "same" is classes_[0], predicted for decisions <= 0; a pair right at
+        # the cut (P(same) equal to threshold_) is "different", as with the
+        # default labels, so its decision is the least positive number
+        return np.where(scores == 0, np.nextafter(0.0, 1.0), -scores)
 
     def _decision(self, scores):
         """Scores shifted by the cut: positive for "same"."""

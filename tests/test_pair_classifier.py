@@ -95,6 +95,21 @@ def test_pos_label_for_strings_sorting_the_other_way(pairs):
     np.testing.assert_array_equal(clf.predict(P) == "match", reference.predict(P) == 1)
     with pytest.raises(ValueError, match=r"pos_label='yes' is not one of the labels"):
         PairClassifier(pos_label="yes", **FAST).fit(P, y)
+    # pairs right at the cut (isotonic calibration puts one there) are
+    # "different" under either labelling: P(same) does not exceed threshold_
+    kwargs = dict(calibration="isotonic", head="distance", **FAST)
+    clf = PairClassifier(pos_label="match", **kwargs).fit(P, y)
+    reference = PairClassifier(**kwargs).fit(P, same)
+    for threshold in [0.0, 0.5, reference.threshold_]:
+        clf.set_threshold(threshold)
+        reference.set_threshold(threshold)
+        p_same = clf.predict_proba(P)[:, 0]
+        np.testing.assert_array_equal(clf.predict(P) == "match", p_same > threshold)
+        np.testing.assert_array_equal(
+            clf.predict(P) == "match", reference.predict(P) == 1
+        )
+        decision = clf.decision_function(P)
+        np.testing.assert_array_equal(clf.predict(P), clf.classes_[(decision > 0) * 1])
 
 
 def test_thresholds(fitted, pairs):
