@@ -101,7 +101,8 @@ class SiameseEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _Base):
     embedding_dim : int, default=64
         Size of the embedding of the built-in branches.
     normalize : bool, default=True
-        L2-normalise embeddings (they lie on the unit sphere).
+        L2-normalise embeddings (they lie on the unit sphere); needs an
+        embedding of 2 or more dimensions.
     augment : bool, default=False
         For images, apply a small random affine distortion to training
         batches (rotation up to 10 degrees, shift up to 10%, scale 0.9 to

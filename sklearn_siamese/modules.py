@@ -420,7 +420,15 @@ class SiameseNetwork(nn.Module):
                 f"shape (n_samples, n_dims); for {len(x)} samples it returned "
                 f"{got}. Flatten its features, or return only the embedding."
             )
-        return F.normalize(e, dim=1) if self.normalize else e
+        if not self.normalize:
+            return e
+        if e.shape[1] < 2:
+            raise ValueError(
+                "normalize=True scales every embedding to length 1, which "
+                "leaves a 1-dimensional embedding only +1 and -1; use "
+                "embedding_dim=2 or more, or normalize=False."
+            )
+        return F.normalize(e, dim=1)
 
     def forward(self, *xs, second=False):
         if len(xs) == 1:

@@ -89,7 +89,8 @@ class PairClassifier(ClassifierMixin, _Base):
     embedding_dim : int, default=64
         Size of the embedding of the built-in branches.
     normalize : bool, default=True
-        L2-normalise the embeddings.
+        L2-normalise the embeddings; needs an embedding of 2 or more
+        dimensions.
     shared : bool, default=True
         Share the branch between both sides (siamese). ``False`` gives each
         side its own branch (pseudo-siamese), for inputs of different kinds

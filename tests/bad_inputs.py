@@ -451,6 +451,28 @@ CASES = [
     ),
     Case(
         ENCODER,
+        "a 1-dimensional embedding on the unit sphere",
+        lambda: _encoder(embedding_dim=1).fit(_X(), _y()),
+        ValueError,
+        _exact(
+            "normalize=True scales every embedding to length 1, which leaves a "
+            "1-dimensional embedding only +1 and -1; use embedding_dim=2 or "
+            "more, or normalize=False."
+        ),
+    ),
+    Case(
+        PAIRS_3D,
+        "a 1-dimensional embedding on the unit sphere",
+        lambda: _pair_classifier(embedding_dim=1).fit(_pairs3(), _same()),
+        ValueError,
+        _exact(
+            "normalize=True scales every embedding to length 1, which leaves a "
+            "1-dimensional embedding only +1 and -1; use embedding_dim=2 or "
+            "more, or normalize=False."
+        ),
+    ),
+    Case(
+        ENCODER,
         "images with no pixels",
         lambda: _encoder().fit(np.zeros((12, 8, 0)), _y()),
         ValueError,

@@ -172,7 +172,10 @@ def test_embedding_tsne(encoder, data):
 def test_embedding_1d_one_strip_per_class(data, method):
     X, y = data
     X, y = X[:40], y[:40]
-    encoder = SiameseEncoder(max_epochs=1, embedding_dim=1, random_state=0).fit(X, y)
+    encoder = SiameseEncoder(
+        max_epochs=1, embedding_dim=1, normalize=False, random_state=0
+    )
+    encoder.fit(X, y)
     # t-SNE spreads a 1-D embedding over two dimensions (its PCA start
     # needed two: a ValueError about PCA)
     ax = plot_embedding(encoder, X, y, method="tsne")
@@ -182,7 +185,8 @@ def test_embedding_1d_one_strip_per_class(data, method):
     for code, collection in enumerate(ax.collections):
         np.testing.assert_array_equal(collection.get_offsets()[:, 1], code)
     if method == "auto":
-        expected = np.concatenate([encoder.transform(X[y == c])[:, 0] for c in classes])
+        Z = encoder.transform(X)[:, 0]
+        expected = np.concatenate([Z[y == c] for c in classes])
         np.testing.assert_allclose(_points(ax)[:, 0], expected, rtol=1e-6)
     assert ax.get_ylabel() == "class"
     assert [t.get_text() for t in ax.get_yticklabels()] == [str(c) for c in classes]
