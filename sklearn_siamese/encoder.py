@@ -112,7 +112,8 @@ class SiameseEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _Base):
         Training epochs; an epoch embeds about ``n_samples`` samples.
         ``"auto"`` aims at 2000 optimiser steps, between 5 and 100 epochs.
     batch_size : int, default=128
-        Samples embedded per optimiser step.
+        Samples embedded per optimiser step; at least 4 with
+        ``sampling="batch"``.
     lr : float, default=1e-3
         Learning rate.
     optimizer : torch.optim.Optimizer class, default=torch.optim.Adam
@@ -320,6 +321,12 @@ class SiameseEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _Base):
 
     def _batch_plan(self):
         if self.sampling == "batch":
+            if self.batch_size < 4:
+                raise ValueError(
+                    f"sampling='batch' needs batch_size=4 or more (two classes "
+                    f"of two samples, for a same-class pair); got "
+                    f"batch_size={self.batch_size}."
+                )
             return ClassBalancedBatches(self.batch_size, self.samples_per_class)
         if self.loss == "prototypical":
             raise ValueError(

@@ -451,6 +451,16 @@ CASES = [
     ),
     Case(
         ENCODER,
+        "class-balanced batches too small for a same-class pair",
+        lambda: _encoder(batch_size=3).fit(_X(), _y()),
+        ValueError,
+        _exact(
+            "sampling='batch' needs batch_size=4 or more (two classes of two "
+            "samples, for a same-class pair); got batch_size=3."
+        ),
+    ),
+    Case(
+        ENCODER,
         "a 1-dimensional embedding on the unit sphere",
         lambda: _encoder(embedding_dim=1).fit(_X(), _y()),
         ValueError,
