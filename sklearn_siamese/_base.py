@@ -263,7 +263,8 @@ class SiameseMixin:
             for k, v in params.items()
             if k.startswith(self._prefixes) or k in self._prefixed_params
         }
-        self._prefixed_params.update(prefixed)
+        # a new dict: a shallow copy of the estimator keeps its own values
+        self._prefixed_params = {**self._prefixed_params, **prefixed}
         others = {k: v for k, v in params.items() if k not in prefixed}
         if others:
             super().set_params(**others)

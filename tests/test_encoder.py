@@ -386,6 +386,17 @@ def test_built_in_branch_classes_are_their_names(blobs):
         SiameseEncoder(**FAST).fit(np.zeros((80, 2, 2, 2, 2)), y)
 
 
+def test_set_params_leaves_shallow_copies_alone():
+    import copy
+
+    encoder = SiameseEncoder(module__dropout=0.1)
+    twin = copy.copy(encoder)
+    twin.set_params(module__dropout=0.5, optimizer__momentum=0.9, lr=0.1)
+    assert encoder.get_params()["module__dropout"] == 0.1
+    assert "optimizer__momentum" not in encoder.get_params()
+    assert twin.get_params()["module__dropout"] == 0.5
+
+
 def test_prefixed_parameters_round_trip(blobs):
     enc = SiameseEncoder(module__hidden_layer_sizes=(32,), optimizer__betas=(0.8, 0.9))
     params = enc.get_params()
