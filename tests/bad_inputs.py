@@ -286,6 +286,11 @@ def _param(name, owner, allowed, got):
 
 
 _NAN_X = _exact("Input X contains NaN.")
+_SPHERE_1D = _exact(
+    "normalize=True scales every embedding to length 1, which leaves a "
+    "1-dimensional embedding only +1 and -1; use embedding_dim=2 or more, or "
+    "normalize=False."
+)
 _INF_X = _exact("Input X contains infinity or a value too large for dtype('float32').")
 _NOT_NUMERIC = (
     "{} needs numeric X, but X holds values that are not numbers "
@@ -464,22 +469,14 @@ CASES = [
         "a 1-dimensional embedding on the unit sphere",
         lambda: _encoder(embedding_dim=1).fit(_X(), _y()),
         ValueError,
-        _exact(
-            "normalize=True scales every embedding to length 1, which leaves a "
-            "1-dimensional embedding only +1 and -1; use embedding_dim=2 or "
-            "more, or normalize=False."
-        ),
+        _SPHERE_1D,
     ),
     Case(
         PAIRS_3D,
         "a 1-dimensional embedding on the unit sphere",
         lambda: _pair_classifier(embedding_dim=1).fit(_pairs3(), _same()),
         ValueError,
-        _exact(
-            "normalize=True scales every embedding to length 1, which leaves a "
-            "1-dimensional embedding only +1 and -1; use embedding_dim=2 or "
-            "more, or normalize=False."
-        ),
+        _SPHERE_1D,
     ),
     Case(
         ENCODER,
