@@ -3,12 +3,13 @@
 import os
 import subprocess
 import sys
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
 from PIL import Image
 
-from sklearn_siamese import SiameseEncoder
+from sklearn_siamese import PairSampler, SiameseEncoder
 from sklearn_siamese.cli import main
 from sklearn_siamese.datasets import make_glyphs
 
@@ -84,8 +85,6 @@ def test_compare_uses_the_models_distance_and_saved_models_are_quiet(
 def test_verification_threshold_is_the_best_cut_compare_can_apply():
     # compare says "same" for distance < threshold: the threshold must put
     # the best split of the pairs on either side, including none "same"
-    from types import SimpleNamespace
-
     from sklearn_siamese.cli import _paired_distances, _verification_threshold
     from sklearn_siamese.sampling import make_pair_indices
 
@@ -109,6 +108,69 @@ def test_verification_threshold_is_the_best_cut_compare_can_apply():
     Z = np.zeros((100, 2), np.float32)
     threshold = _verification_threshold(encoder, Z, y, 0)
     assert not np.any(_paired_distances(encoder, Z[:5], Z[5:10]) < threshold)
+    # in 2-D the model's own distance decides (Manhattan, cosine)
+    Z = np.c_[3.0 * y + 3 * rng.rand(100), 10 * rng.rand(100)].astype(np.float32)
+    pairs, same = make_pair_indices(y, 4000, random_state=0)
+    for distance in ["manhattan", "cosine"]:
+        encoder = SimpleNamespace(distance=distance)
+        threshold = _verification_threshold(encoder, Z, y, 0)
+        d = _paired_distances(encoder, Z[pairs[:, 0]], Z[pairs[:, 1]])
+        best = max(np.mean((d < t) == same) for t in np.r_[d, np.inf])
+        assert np.mean((d < threshold) == same) == best, distance
+
+
+def test_verification_threshold_when_every_pair_is_best_called_same(monkeypatch):
+    import sklearn_siamese.sampling as sampling
+    from sklearn_siamese.cli import _verification_threshold
+
+    def pairs(y, n_pairs, random_state=None):
+        return np.array([[0, 1], [0, 2], [0, 3]]), np.array([0, 1, 1])
+
+    monkeypatch.setattr(sampling, "make_pair_indices", pairs)
+    Z = np.array([[0.0], [1.0], [2.0], [3.0]], np.float32)
+    encoder = SimpleNamespace(distance="euclidean")
+    assert _verification_threshold(encoder, Z, None, 0) > 3.0
+
+
+def _folder_of(root, counts):
+    """Class folders c0, c1, ... holding counts[i] glyph images."""
+    X, _ = make_glyphs(len(counts), max(counts), image_size=28, random_state=1)
+    for c, n in enumerate(counts):
+        (root / f"c{c}").mkdir(parents=True)
+        for j in range(n):
+            image = (X[c * max(counts) + j] * 255).astype(np.uint8)
+            Image.fromarray(image).save(root / f"c{c}" / f"{j}.png")
+    return root
+
+
+def test_evaluate_counts_the_classes_it_can_use(model, tmp_path, capsys):
+    # classes of exactly k_shot + 1 images serve; one usable class is no task
+    root = _folder_of(tmp_path / "a", [2, 2, 2])
+    argv = ["evaluate", str(model), str(root), "--n-way", "3", "--n-tasks", "10"]
+    assert main(argv) == 0
+    root = _folder_of(tmp_path / "b", [3, 1])
+    message = _error(["evaluate", str(model), str(root), "--n-way", "2"], capsys)
+    assert message.endswith("has 1: add images or classes\n")
+
+
+def test_demo_seeds_every_step(monkeypatch):
+    from sklearn_siamese import demo
+
+    seen = []
+
+    def one_shot(*args, random_state, **kwargs):
+        seen.append(random_state)
+        return 0.5
+
+    def pair_sampler(n_pairs, random_state):
+        seen.append(("pairs", random_state))
+        return PairSampler(n_pairs=200, random_state=random_state)
+
+    monkeypatch.setattr(demo, "one_shot_accuracy", one_shot)
+    monkeypatch.setattr(demo, "PairSampler", pair_sampler)
+    seed = 2**32 - 1
+    demo.run_demo(max_epochs=1, output_dir=None, random_state=seed)
+    assert seen == [("pairs", seed), ("pairs", 0), seed, seed]
 
 
 def test_embed_and_evaluate(model, tmp_path, capsys):

@@ -47,10 +47,11 @@ def test_history_and_attributes(fitted):
 
 def test_the_skorch_net_runs_on_arrays_as_any_skorch_net(fitted, blobs):
     # net_.forward / net_.predict wrap arrays as the encoder does
-    X, _ = blobs
+    X, y = blobs
     expected = fitted.transform(X)
     np.testing.assert_allclose(fitted.net_.forward(X).cpu().numpy(), expected)
     np.testing.assert_allclose(fitted.net_.predict(X.astype(np.float64)), expected)
+    np.testing.assert_array_equal(fitted.net_.get_dataset(X, y).y, y)
 
 
 def test_score_is_leave_one_out_nearest_neighbour_accuracy(fitted, blobs):
@@ -265,6 +266,13 @@ class TinyBranch(torch.nn.Module):
         return self.linear(x)
 
 
+@pytest.mark.parametrize("optimizer", [torch.optim.AdamW, torch.optim.SGD])
+def test_weight_decay_reaches_the_optimizer(blobs, optimizer):
+    X, y = blobs
+    encoder = SiameseEncoder(optimizer=optimizer, weight_decay=0.1, **FAST).fit(X, y)
+    assert encoder.net_.optimizer_.param_groups[0]["weight_decay"] == 0.1
+
+
 def test_optimizers_without_weight_decay(blobs):
     # weight_decay=0 is not passed on: Rprop has no such argument
     X, y = blobs
@@ -351,6 +359,19 @@ def test_a_fit_that_fails_in_training_leaves_the_encoder_unfitted(blobs):
         encoder.transform(X)
     encoder.set_params(lr=1e-3, optimizer=torch.optim.Adam).partial_fit(X, y)
     assert len(encoder.history_) == 1 and np.isfinite(encoder.transform(X)).all()
+
+
+def test_an_interrupted_first_partial_fit_leaves_no_model(blobs, monkeypatch):
+    X, y = blobs
+
+    def interrupt(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(SiameseEncoder, "_output_size", interrupt)
+    encoder = SiameseEncoder(**FAST)
+    with pytest.raises(KeyboardInterrupt):
+        encoder.partial_fit(X, y)
+    assert not hasattr(encoder, "net_")
 
 
 def test_a_branch_with_the_wrong_output_gets_a_clear_error(blobs):

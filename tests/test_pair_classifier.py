@@ -2,6 +2,7 @@
 
 import pickle
 import re
+import warnings
 
 import numpy as np
 import pytest
@@ -551,11 +552,13 @@ def test_sigmoid_thresholds_hold_for_extreme_probabilities(fitted, pairs):
     assert not clf.set_threshold(1.0).predict(P).any()
 
 
-def test_sigmoid_calibration_of_a_model_that_ranks_pairs_backwards():
-    # P(same) then stays at the base rate, not near 0 or 1
+@pytest.mark.parametrize("offset", [-1.0, 1e6])
+def test_sigmoid_calibration_of_a_model_that_ranks_pairs_backwards(offset):
+    # P(same) then stays at the base rate, not near 0 or 1, whatever the
+    # scale of the scores
     rng = np.random.RandomState(0)
     same = (rng.rand(200) < 0.47).astype(int)
-    scores = -1.0 - 0.3 * same + 0.1 * rng.randn(200)
+    scores = offset - 0.3 * same + 0.1 * rng.randn(200)
     clf = PairClassifier()
     clf._fit_calibration(scores, same)
     proba = clf._proba_same(scores)
@@ -581,6 +584,30 @@ def test_calibrate_threshold_refuses_an_unreachable_rate(pairs):
         clf.calibrate_threshold(X, y, strategy="max_tnr", min_rate=1.0)
     clf.calibrate_threshold(X, y, strategy="max_tnr", min_rate=best)
     assert np.mean(clf.predict(X)[y == 1] == 1) == best
+    # max_tpr names the true negative rate; "none same" always reaches TNR 1
+    msg = "true negative rate of at least min_rate=0.5 .* highest reachable is 0."
+    with pytest.raises(ValueError, match=msg):
+        clf.calibrate_threshold(X, np.ones_like(y), strategy="max_tpr", min_rate=0.5)
+    y = same[200:].copy()
+    y[np.argmax(proba)] = 0  # the most similar pair is a "different" one
+    clf.calibrate_threshold(X, y, strategy="max_tpr", min_rate=1.0)
+    assert not np.any(clf.predict(X)[y == 0])
+
+
+def test_the_skorch_net_scores_the_two_sides_of_pairs(fitted, pairs):
+    P, _ = pairs
+    scores = fitted.net_.forward((P[:, 0], P[:, 1])).cpu().numpy()
+    np.testing.assert_allclose(
+        scores, fitted._pair_scores(P).astype(np.float32), rtol=1e-5
+    )
+
+
+def test_infinite_pair_labels_are_refused_without_a_warning(pairs):
+    P, same = pairs
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(ValueError, match="Input y contains infinity"):
+            PairClassifier(**FAST).fit(P, np.where(same == 1, np.inf, 0.0))
 
 
 def test_set_threshold_needs_a_fitted_classifier_and_a_number(fitted):

@@ -133,13 +133,33 @@ def test_built_in_branch_classes_losses_and_output_config_are_stored(tmp_path, b
             loaded.fit(X, y).transform(X), encoder.fit(X, y).transform(X)
         )
 
-    # a subclass of a built-in loss may hold anything: refused
+    # a subclass of a built-in loss may hold anything, even under the same
+    # name, and so may a distance given settings of its own: refused
     class Scaled(ContrastiveLoss):
         pass
 
-    encoder = SiameseEncoder(loss=Scaled(), **FAST).fit(X, y)
-    with pytest.raises(ValueError, match="cannot be stored in the safe format"):
-        encoder.save(tmp_path / "m.pt")
+    def same_name():
+        class ContrastiveLoss(Scaled):
+            def forward(self, *args):
+                return 2 * super().forward(*args)
+
+        return ContrastiveLoss()
+
+    tuned = ContrastiveLoss()
+    tuned.distance.eps = 1e-3
+    for loss in [Scaled(), same_name(), tuned]:
+        encoder = SiameseEncoder(loss=loss, **FAST).fit(X, y)
+        with pytest.raises(ValueError, match="cannot be stored in the safe format"):
+            encoder.save(tmp_path / "m.pt")
+    # a file naming a distance this version does not have
+    SiameseEncoder(loss=ContrastiveLoss(), **FAST).fit(X, y).save(tmp_path / "m.pt")
+    payload = torch.load(tmp_path / "m.pt", weights_only=True)
+    params = json.loads(payload["params"])
+    params["loss"]["distance"] = "chebyshev"
+    payload["params"] = json.dumps(params)
+    torch.save(payload, tmp_path / "bad.pt")
+    with pytest.raises(ValueError, match="Unknown loss 'ContrastiveLoss' in the file"):
+        load(tmp_path / "bad.pt")
 
 
 def test_metadata_numbers_of_numpy_and_what_json_cannot_store(tmp_path, blobs):
@@ -240,6 +260,17 @@ def test_device_usable_on_this_machine():
     assert device_usable(torch.device("cpu"))
     assert device_usable(torch.device("cuda")) == torch.cuda.is_available()
     assert not device_usable(torch.device("cuda", torch.cuda.device_count()))
+    if not torch.backends.mps.is_available():  # not a Mac: no "mps" here
+        assert not device_usable(torch.device("mps"))
+
+
+def test_newer_version_ignores_local_parts():
+    from sklearn_siamese import __version__
+    from sklearn_siamese._persistence import _newer
+
+    assert _newer("9.0.0", __version__) and not _newer(__version__, "9.0.0")
+    assert not _newer(__version__ + "+g1234", __version__)
+    assert not _newer(None, __version__) and not _newer("garbage", __version__)
 
 
 def test_missing_gpu_index_falls_back_to_the_first_gpu(monkeypatch):

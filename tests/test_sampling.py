@@ -962,3 +962,9 @@ _imblearn_checks = imblearn_parametrize_with_checks(
 )
 def test_imblearn_compatible_sampler(estimator, check):
     check(estimator)
+
+
+def test_make_pair_indices_refuses_a_boolean_count_on_its_fast_path():
+    # an array y takes the quick parameter check, which must refuse it too
+    with pytest.raises(ValueError, match="'n_pairs' parameter of make_pair_indices"):
+        make_pair_indices(np.array([0, 0, 1, 1]), True)
