@@ -395,10 +395,11 @@ class SiameseMixin:
             precision=self.precision,
             optimizer=self.optimizer,
             lr=self.lr,
-            # passed only when set: Rprop and LBFGS take no weight_decay
+            # passed whenever the optimizer takes it (AdamW's own default is
+            # 0.01, not our 0); Rprop and LBFGS take none
             **(
                 {"optimizer__weight_decay": self.weight_decay}
-                if self.weight_decay
+                if _takes(self.optimizer, "weight_decay")
                 else {}
             ),
             **{f"optimizer__{k}": v for k, v in self._params_for("optimizer").items()},

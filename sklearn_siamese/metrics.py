@@ -81,15 +81,24 @@ def _check_labels(X, y, x_name="X", y_name="y"):
 
 def _embedding_steps(estimator):
     """The steps of a Pipeline before its last one when that is a fitted
-    classifier of samples (more than two classes: kNN on the embeddings,
-    say), whose one-shot or retrieval quality is that of its embedding;
-    anything else as it is."""
+    classifier of samples (more than two classes, or any classifier right
+    after a SiameseEncoder: kNN on the embeddings, say), whose one-shot or
+    retrieval quality is that of its embedding; a fitted search or a frozen
+    estimator is unwrapped first; anything else as it is."""
+    if hasattr(estimator, "best_estimator_"):  # a fitted search over one
+        estimator = estimator.best_estimator_
+    if isinstance(estimator, FrozenEstimator):
+        estimator = estimator.estimator
     if isinstance(estimator, Pipeline) and len(estimator) > 1:
+        steps = estimator[:-1]
         classes = getattr(estimator[-1], "classes_", None)
-        if classes is not None and len(classes) > 2:
-            steps = estimator[:-1]
-            if hasattr(steps, "transform"):
-                return steps
+        after_encoder = type(_final_estimator(steps)).__name__ == "SiameseEncoder"
+        if (
+            classes is not None
+            and (len(classes) > 2 or after_encoder)
+            and hasattr(steps, "transform")
+        ):
+            return steps
     return estimator
 
 

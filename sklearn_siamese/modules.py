@@ -422,7 +422,7 @@ class SiameseNetwork(nn.Module):
             )
         if not self.normalize:
             return e
-        if e.shape[1] < 2:
+        if e.shape[1] < 2 and self.training:  # in fit; models saved so still load
             raise ValueError(
                 "normalize=True scales every embedding to length 1, which "
                 "leaves a 1-dimensional embedding only +1 and -1; use "

@@ -783,10 +783,11 @@ class PairClassifier(ClassifierMixin, _Base):
 
         Sets the cut of the similarity score that :meth:`predict` and
         :meth:`decision_function` use: the highest score whose P(same) is
-        at most ``threshold``. With isotonic calibration, a threshold below
-        every calibrated P(same) predicts every pair "same", one at or above
-        them all predicts none; ``decision_function`` then keeps the order
-        of the scores, all positive (or all negative).
+        at most ``threshold``. A threshold below every calibrated P(same)
+        (0, or with isotonic calibration any value under its lowest step)
+        predicts every pair "same", one at or above them all (1) predicts
+        none; ``decision_function`` then keeps the order of the scores, all
+        positive (or all negative).
 
         Parameters
         ----------

@@ -267,10 +267,13 @@ class TinyBranch(torch.nn.Module):
 
 
 @pytest.mark.parametrize("optimizer", [torch.optim.AdamW, torch.optim.SGD])
-def test_weight_decay_reaches_the_optimizer(blobs, optimizer):
+@pytest.mark.parametrize("weight_decay", [0.0, 0.1])
+def test_weight_decay_reaches_the_optimizer(blobs, optimizer, weight_decay):
+    # also 0: AdamW's own default is 0.01
     X, y = blobs
-    encoder = SiameseEncoder(optimizer=optimizer, weight_decay=0.1, **FAST).fit(X, y)
-    assert encoder.net_.optimizer_.param_groups[0]["weight_decay"] == 0.1
+    encoder = SiameseEncoder(optimizer=optimizer, weight_decay=weight_decay, **FAST)
+    encoder.fit(X, y)
+    assert encoder.net_.optimizer_.param_groups[0]["weight_decay"] == weight_decay
 
 
 def test_optimizers_without_weight_decay(blobs):
@@ -359,6 +362,14 @@ def test_a_fit_that_fails_in_training_leaves_the_encoder_unfitted(blobs):
         encoder.transform(X)
     encoder.set_params(lr=1e-3, optimizer=torch.optim.Adam).partial_fit(X, y)
     assert len(encoder.history_) == 1 and np.isfinite(encoder.transform(X)).all()
+
+
+def test_a_saved_1d_unit_sphere_model_still_embeds(blobs):
+    # fitting one is refused now; one made before still transforms
+    X, y = blobs
+    encoder = SiameseEncoder(embedding_dim=1, normalize=False, **FAST).fit(X, y)
+    encoder.net_.module_.normalize = True  # as an older version fitted it
+    assert set(np.unique(encoder.transform(X))) <= {-1.0, 1.0}
 
 
 def test_an_interrupted_first_partial_fit_leaves_no_model(blobs, monkeypatch):

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 from scipy.spatial.distance import cdist
-from sklearn.base import BaseEstimator
+from sklearn.base import BaseEstimator, clone
 from sklearn.exceptions import NotFittedError
 from sklearn.frozen import FrozenEstimator
 from sklearn.metrics import roc_auc_score
@@ -673,7 +673,17 @@ def test_a_pipeline_ending_in_knn_is_scored_on_its_embedding(blobs):
         error_score="raise",
     ).fit(X, y)
     assert np.all(search.cv_results_["mean_test_score"] > 1 / 3)
-    # a two-class classifier at the end could be a pair classifier: as before
+    # the fitted search itself, and a frozen pipeline, are scored the same way
+    best = search.best_estimator_[:-1]
+    for model in [search, FrozenEstimator(pipe)]:
+        assert _embedding_steps(model)[-1] is (
+            best[-1] if model is search else embedding[-1]
+        )
+    # a kNN of two classes after a SiameseEncoder too
+    two = clone(pipe).fit(X, y % 2)
+    assert _embedding_steps(two)[-1] is two[-2]
+    # a two-class classifier at the end of anything else could be a pair
+    # classifier: left as it is
     binary = make_pipeline(FunctionTransformer(), KNeighborsClassifier())
     binary.fit(X, y % 2)
     assert _embedding_steps(binary) is binary
