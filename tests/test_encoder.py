@@ -367,7 +367,8 @@ def test_a_fit_that_fails_in_training_leaves_the_encoder_unfitted(blobs):
 def test_a_saved_1d_unit_sphere_model_still_embeds(blobs):
     # fitting one is refused now; one made before still transforms
     X, y = blobs
-    encoder = SiameseEncoder(embedding_dim=1, normalize=False, **FAST).fit(X, y)
+    params = {**FAST, "embedding_dim": 1, "normalize": False}
+    encoder = SiameseEncoder(**params).fit(X, y)
     encoder.net_.module_.normalize = True  # as an older version fitted it
     assert set(np.unique(encoder.transform(X))) <= {-1.0, 1.0}
 
