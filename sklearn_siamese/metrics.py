@@ -90,9 +90,11 @@ def _embedding_steps(estimator):
     if isinstance(estimator, FrozenEstimator):
         estimator = estimator.estimator
     if isinstance(estimator, Pipeline) and len(estimator) > 1:
+        from .encoder import SiameseEncoder  # only when needed: it loads torch
+
         steps = estimator[:-1]
         classes = getattr(estimator[-1], "classes_", None)
-        after_encoder = type(_final_estimator(steps)).__name__ == "SiameseEncoder"
+        after_encoder = isinstance(_final_estimator(steps), SiameseEncoder)
         if (
             classes is not None
             and (len(classes) > 2 or after_encoder)
@@ -425,12 +427,12 @@ def one_shot_accuracy(
     estimator : estimator object
         A fitted encoder (with ``transform``) or pair classifier (with
         ``decision_function`` or ``predict_proba``), or a Pipeline ending in
-        one. A Pipeline ending in a classifier of more than two classes
-        (``[scaler, encoder, kNN]``) is scored on the steps before it, its
-        embedding. A pair classifier gets ``[x1 | x2]`` rows when ``X`` is 2-D and
-        it was fitted on twice as many features (``n_features_in_``), else
-        pairs of shape
-        ``(n_pairs, 2, *sample_shape)``.
+        one. A Pipeline ending in a classifier of more than two classes, or
+        in any classifier right after a SiameseEncoder (``[scaler, encoder,
+        kNN]``), is scored on the steps before it, its embedding. A pair
+        classifier gets ``[x1 | x2]`` rows when ``X`` is 2-D and it was
+        fitted on twice as many features (``n_features_in_``), else pairs
+        of shape ``(n_pairs, 2, *sample_shape)``.
     X : {array-like, sparse matrix} of shape (n_samples, ...)
         Samples, typically of classes not seen in training.
     y : array-like of shape (n_samples,)
