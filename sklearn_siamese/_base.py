@@ -76,6 +76,10 @@ SHARED_CONSTRAINTS = {
 _AUTO_STEPS = 2000
 _AUTO_EPOCHS = (5, 100)
 
+# Names of the callbacks that the lr_schedule and early_stopping parameters
+# add (partial_fit removes them); user callbacks may not take them.
+_OWN_CALLBACKS = ("lr_schedule", "early_stopping")
+
 
 def resolve_device(device):
     """``"auto"`` -> ``"cuda"`` when a GPU is present, else ``"cpu"``; any
@@ -351,6 +355,13 @@ class SiameseMixin:
         ``epochs`` sets the length of the learning-rate schedule (``None``
         for ``partial_fit``, which trains at a constant rate)."""
         callbacks = list(self.callbacks or [])
+        for callback in callbacks:
+            if isinstance(callback, tuple) and callback[0] in _OWN_CALLBACKS:
+                raise ValueError(
+                    f"callbacks: the name {callback[0]!r} is reserved for the "
+                    f"callback that the {callback[0]} parameter adds; give "
+                    "your callback another name."
+                )
         if self.lr_schedule == "cosine" and epochs is not None:
             callbacks.append(
                 (
@@ -478,13 +489,14 @@ class SiameseMixin:
         net.lr = self.lr
         net.batch_size = self.batch_size
         net.batch_plan = self._batch_plan()
-        dropped = {"lr_schedule", "early_stopping"}
         net.callbacks = [
             cb
             for cb in net.callbacks
-            if not (isinstance(cb, tuple) and cb[0] in dropped)
+            if not (isinstance(cb, tuple) and cb[0] in _OWN_CALLBACKS)
         ]
-        net.callbacks_ = [(n, cb) for n, cb in net.callbacks_ if n not in dropped]
+        net.callbacks_ = [
+            (n, cb) for n, cb in net.callbacks_ if n not in _OWN_CALLBACKS
+        ]
         net.train_split = None
         for group in net.optimizer_.param_groups:
             group["lr"] = self.lr

@@ -13,24 +13,26 @@ import inspect
 import json
 import numbers
 import os
-import re
 import warnings
 
 import numpy as np
 import torch
 from sklearn.isotonic import IsotonicRegression
 from sklearn.linear_model import LogisticRegression
+from sklearn.utils.fixes import parse_version
 from sklearn.utils.validation import check_is_fitted
 from skorch.history import History
 
 from ._version import __version__
 
 FORMAT = "sklearn_siamese"
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4
 # Version 2: the Koch head of a PairClassifier with normalize=True scales
 # |e1 - e2| by sqrt(embedding_dim); version-1 files were written without it.
 # Version 3: KochNet pools a last feature map larger than 6x6 down to 6x6
 # (pool_to=6); earlier files hold dense layers as wide as the map.
+# Version 4: files may hold a built-in branch class, a built-in loss instance
+# and the set_output configuration; earlier files read as before.
 
 # Fitted attributes besides ``*_`` ones that the estimators need (and the
 # set_output configuration, which scikit-learn keeps in an attribute).
@@ -340,16 +342,18 @@ def load(path, *, device=None, with_metadata=False):
 
 
 def _newer(version, than):
-    """Whether the version string ``version`` is later than ``than``."""
-
-    def parts(v):
-        return [int(p) for p in re.findall(r"\d+", v.split("+")[0])[:3]]
-
+    """Whether the version string ``version`` is later than ``than``, by
+    PEP 440 (``0.1.dev5`` is earlier than ``0.1.0``); local parts
+    (``+g1234``) are ignored and strings that are no version are not newer."""
     if not isinstance(version, str):
         return False
     try:
-        return parts(version) > parts(than)
-    except ValueError:
+        with warnings.catch_warnings():  # a non-PEP 440 string is a legacy one
+            warnings.simplefilter("ignore", DeprecationWarning)
+            return parse_version(version.split("+")[0]) > parse_version(
+                than.split("+")[0]
+            )
+    except ValueError:  # or refused, with newer packaging
         return False
 
 

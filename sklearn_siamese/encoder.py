@@ -150,7 +150,10 @@ class SiameseEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _Base):
         Placement is then the accelerator's and ``device`` is ignored; see
         :ref:`multi-gpu` in the user guide.
     callbacks : list of skorch callbacks, default=None
-        Extra skorch callbacks (e.g. ``skorch.callbacks.LRScheduler``).
+        Extra skorch callbacks (e.g. ``skorch.callbacks.LRScheduler``), as
+        instances or ``(name, callback)`` tuples; they stay through
+        ``partial_fit``. The names ``"lr_schedule"`` and ``"early_stopping"``
+        belong to the callbacks of those parameters.
     random_state : int, RandomState instance or None, default=None
         Seeds weight initialisation, batches, dropout and augmentation;
         an int makes CPU fits repeatable bit for bit.

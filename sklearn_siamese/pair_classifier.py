@@ -154,7 +154,10 @@ class PairClassifier(ClassifierMixin, _Base):
         Placement is then the accelerator's and ``device`` is ignored; see
         :ref:`multi-gpu` in the user guide.
     callbacks : list of skorch callbacks, default=None
-        Extra skorch callbacks.
+        Extra skorch callbacks, as
+        instances or ``(name, callback)`` tuples; they stay through
+        ``partial_fit``. The names ``"lr_schedule"`` and ``"early_stopping"``
+        belong to the callbacks of those parameters.
     random_state : int, RandomState instance or None, default=None
         Seeds weights, batches, dropout and the held-out split.
     verbose : int, default=0

@@ -513,6 +513,37 @@ def test_partial_fit_continues_training(blobs):
         enc.partial_fit(X[:, :5], y)
 
 
+@pytest.mark.parametrize("lr_schedule", ["cosine", "constant"])
+def test_user_callbacks_stay_through_partial_fit(blobs, lr_schedule):
+    # A user callback is called in fit and in every partial_fit after it;
+    # the names of the package's own callbacks are refused with a message
+    # (skorch's duplicate-name error did not say which parameter added the
+    # other one, and partial_fit dropped a user callback of such a name).
+    from skorch.callbacks import Callback
+
+    class CountEpochs(Callback):
+        def initialize(self):
+            self.epochs = 0
+            return self
+
+        def on_epoch_end(self, net, **kwargs):
+            self.epochs += 1
+
+    X, y = blobs
+    params = {**FAST, "max_epochs": 2, "lr_schedule": lr_schedule}
+    enc = SiameseEncoder(callbacks=[("count", CountEpochs())], **params).fit(X, y)
+    enc.partial_fit(X, y)
+    assert dict(enc.net_.callbacks_)["count"].epochs == 3
+    for name in ["lr_schedule", "early_stopping"]:
+        enc = SiameseEncoder(callbacks=[(name, CountEpochs())], **params)
+        with pytest.raises(
+            ValueError,
+            match=f"callbacks: the name '{name}' is reserved for the callback "
+            f"that the {name} parameter adds; give your callback another name.",
+        ):
+            enc.fit(X, y)
+
+
 def test_partial_fit_after_fit_trains_at_the_constant_lr(blobs):
     # fit's cosine schedule ends at a learning rate of zero; partial_fit
     # goes on at lr, as documented, and really changes the model.

@@ -271,6 +271,26 @@ def test_newer_version_ignores_local_parts():
     assert _newer("9.0.0", __version__) and not _newer(__version__, "9.0.0")
     assert not _newer(__version__ + "+g1234", __version__)
     assert not _newer(None, __version__) and not _newer("garbage", __version__)
+    # PEP 440 order: a development release precedes its release
+    assert not _newer("0.1.dev5", "0.1.0") and _newer("0.1.0", "0.1.dev5")
+    assert _newer("0.2.0.dev0", "0.1.0") and not _newer("1.0rc1", "1.0")
+
+
+def test_a_loss_instance_file_tells_an_older_reader_to_upgrade(tmp_path, blobs):
+    # Files may hold what format 3 readers cannot rebuild (a loss instance
+    # here): they carry format version 4, so such a reader asks for an
+    # upgrade instead of calling the file damaged.
+    from sklearn_siamese import SiameseEncoder, _persistence
+    from sklearn_siamese.losses import TripletLoss
+
+    X, y = blobs
+    enc = SiameseEncoder(loss=TripletLoss(margin=0.5), max_epochs=1, random_state=0)
+    enc.fit(X, y).save(tmp_path / "m.pt")
+    assert torch.load(tmp_path / "m.pt", weights_only=True)["format_version"] == 4
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(_persistence, "FORMAT_VERSION", 3)
+        with pytest.raises(ValueError, match="uses format version 4, newer than"):
+            load(tmp_path / "m.pt")
 
 
 def test_missing_gpu_index_falls_back_to_the_first_gpu(monkeypatch):
