@@ -168,7 +168,9 @@ def _run_demo(epochs, output_dir, random_state=0):
     )
     print(
         "  5-way one-shot accuracy on the unseen digits 5-9: siamese "
-        f"{results['one_shot_accuracy']:.4f}, raw pixels {baseline:.4f}"
+        f"{results['one_shot_accuracy']:.4f}, raw pixels {baseline:.4f}\n"
+        "  (five training classes are too few to learn a similarity that "
+        "carries over to new\n  ones: docs/benchmarks.rst has the evidence)"
     )
 
     if output_dir is None:
