@@ -78,16 +78,19 @@ def _is_missing(value):
 
 
 def check_missing_labels(y):
-    """Reject missing class labels (NaN or None) in 1-D ``y``, naming the first."""
+    """Reject missing class labels (NaN, NaT or None) in 1-D ``y``, naming
+    the first."""
     if y.dtype.kind in "fc":
         missing = np.isnan(y)
+    elif y.dtype.kind in "mM":
+        missing = np.isnat(y)
     elif y.dtype == object:
         missing = np.frompyfunc(_is_missing, 1, 1)(y).astype(bool)
     else:
         return
     if missing.any():
         raise ValueError(
-            f"y contains {int(missing.sum())} missing label(s) (NaN or None), "
+            f"y contains {int(missing.sum())} missing label(s) (NaN, NaT or None), "
             f"first at position {int(np.argmax(missing))}; drop those samples "
             "or give them a class label."
         )

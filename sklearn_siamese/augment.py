@@ -1,11 +1,21 @@
 """Random affine distortion of image batches, applied on the device."""
 
 import math
+import numbers
 
 import torch
 from torch.nn import functional as F
 
 __all__ = ["RandomAffine"]
+
+
+def _is_real(value):
+    """A finite real number, not a bool."""
+    return (
+        isinstance(value, numbers.Real)
+        and not isinstance(value, bool)
+        and math.isfinite(value)
+    )
 
 
 class RandomAffine:
@@ -38,9 +48,29 @@ class RandomAffine:
     """
 
     def __init__(self, degrees=10.0, translate=0.1, scale=(0.9, 1.1), shear=0.1):
+        for name, value in [
+            ("degrees", degrees),
+            ("translate", translate),
+            ("shear", shear),
+        ]:
+            if not _is_real(value) or value < 0:
+                raise ValueError(
+                    f"{name} must be a non-negative number (the largest "
+                    f"distortion); got {value!r}."
+                )
+        if not (
+            isinstance(scale, (tuple, list))
+            and len(scale) == 2
+            and all(_is_real(v) and v > 0 for v in scale)
+            and scale[0] <= scale[1]
+        ):
+            raise ValueError(
+                "scale must be a (min, max) pair of positive zoom factors with "
+                f"min <= max, e.g. (0.9, 1.1); got {scale!r}."
+            )
         self.degrees = degrees
         self.translate = translate
-        self.scale = scale
+        self.scale = tuple(scale)
         self.shear = shear
 
     def __call__(self, x):

@@ -187,7 +187,8 @@ def make_two_views(
     Side A of each pair is a standard normal vector of ``n_features_a``
     features. For a matching pair (about half of them), side B is a fixed
     linear map of A plus Gaussian noise, ``b = a @ W + noise * e``; for the
-    others, B is the side B of another pair. No single feature tells
+    others, B is the side B of another pair (of one not returned, for a
+    single non-matching pair of ``n_pairs=1``). No single feature tells
     matching pairs apart, so a linear model on ``[a | b]`` is at chance,
     while a :class:`~sklearn_siamese.PairClassifier` with ``shared=False``
     and ``n_features_a`` learns to map both views to one embedding.
@@ -233,8 +234,14 @@ def make_two_views(
         # A random cyclic order: no pair keeps its own B.
         order = others[rng.permutation(len(others))]
         B[order] = B[np.roll(order, 1)]
-    else:
-        same[:] = True  # one non-matching pair cannot take another's B
+    elif len(others) == 1 and n_pairs >= 2:
+        # The one non-matching pair takes the B of a matching pair.
+        B[others[0]] = B[rng.choice(np.flatnonzero(same))]
+    elif len(others) == 1:
+        # A lone pair: the B of a pair that was not drawn.
+        B[0] = rng.normal(size=n_features_a) @ W + noise * rng.normal(
+            size=n_features_b
+        )
     return np.hstack([A, B]).astype(np.float32), same.astype(int)
 
 

@@ -393,7 +393,11 @@ def _squared_distances(X, rows, others):
         )
         return np.maximum(norms[rows][:, None] + norms[others] - 2 * dots, 0.0)
     flat = X.reshape(X.shape[0], -1)
-    dtype = np.float64 if flat.dtype == np.float64 else np.float32
+    # float32 only where it holds every value exactly (integers beyond 2**24
+    # would round, and mining pick the farther negative)
+    kind, size = flat.dtype.kind, flat.dtype.itemsize
+    exact = (kind == "f" and size <= 4) or (kind in "biu" and size <= 2)
+    dtype = np.float32 if exact else np.float64
     step = max(1, _MINING_BUDGET // (others.shape[1] * max(1, flat.shape[1])))
     out = np.empty(others.shape, dtype=np.float64)
     for start in range(0, len(rows), step):
@@ -545,7 +549,7 @@ def make_pair_indices(y, n_pairs, *, pos_fraction=0.5, random_state=None):
     ----------
     y : array-like of shape (n_samples,)
         Class labels of any hashable, mutually comparable type (ints, floats,
-        strings, objects). Missing labels (NaN or None) are rejected.
+        strings, objects). Missing labels (NaN, NaT or None) are rejected.
 
     n_pairs : int
         Number of pairs to draw (at least 1).
@@ -629,7 +633,7 @@ def make_triplet_indices(y, n_triplets, *, random_state=None):
     ----------
     y : array-like of shape (n_samples,)
         Class labels of any hashable, mutually comparable type. Missing labels
-        (NaN or None) are rejected.
+        (NaN, NaT or None) are rejected.
 
     n_triplets : int
         Number of triplets to draw (at least 1).

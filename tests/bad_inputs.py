@@ -299,7 +299,7 @@ _NOT_NUMERIC = (
 )
 _STRINGS = np.array([["a", "b", "c", "d"]] * 12)
 _MISSING = (
-    "y contains 1 missing label(s) (NaN or None), first at position 3; drop "
+    "y contains 1 missing label(s) (NaN, NaT or None), first at position 3; drop "
     "those samples or give them a class label."
 )
 _NOT_FITTED = (

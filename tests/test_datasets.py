@@ -1,5 +1,6 @@
 """Tests of load_image_folder: layout, order, pixels and error messages."""
 
+import math
 import os
 import re
 
@@ -269,6 +270,31 @@ def test_make_two_views():
         2000, n_features_a=5, n_features_b=3, random_state=2
     )
     assert LogisticRegression().fit(X, y).score(X_test, y_test) < 0.6
+
+
+@pytest.mark.parametrize("n_pairs", [1, 2, 3])
+def test_make_two_views_keeps_a_lone_non_matching_pair(n_pairs):
+    # A draw with a single non-matching pair made every pair matching (a
+    # one-class y for 3 of 4 seeds at n_pairs=2); the pair is kept, with a B
+    # that is not the map of its A, and the counts are binomial.
+    from sklearn_siamese.datasets import make_two_views
+
+    def views(n, seed):
+        X, y = make_two_views(
+            n, n_features_a=4, n_features_b=3, noise=0.0, random_state=seed
+        )
+        return X[:, :4].astype(float), X[:, 4:].astype(float), y
+
+    A, B, y = views(4000, 0)
+    W = np.linalg.lstsq(A[y == 1], B[y == 1], rcond=None)[0]
+    counts = np.zeros(n_pairs + 1, int)
+    for seed in range(400):
+        A, B, y = views(n_pairs, seed)
+        counts[y.sum()] += 1
+        residual = np.linalg.norm(B - A @ W, axis=1)
+        assert np.all(residual[y == 0] > 1e-3) and np.all(residual[y == 1] < 1e-3)
+    binomial = [math.comb(n_pairs, k) / 2**n_pairs for k in range(n_pairs + 1)]
+    np.testing.assert_allclose(counts / 400, binomial, atol=0.07)
 
 
 def test_float_and_32_bit_integer_images(tmp_path):

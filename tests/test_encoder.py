@@ -1,6 +1,7 @@
 """Behaviour of SiameseEncoder."""
 
 import pickle
+import re
 
 import numpy as np
 import pytest
@@ -241,6 +242,32 @@ def test_random_affine_distorts_in_pixel_space(wide):
     expected = augment(square)
     torch.manual_seed(0)
     torch.testing.assert_close(augment(padded)[middle], expected, atol=1e-4, rtol=0)
+
+
+@pytest.mark.parametrize(
+    "params, message",
+    [
+        (
+            {"scale": (0, 0)},
+            "scale must be a (min, max) pair of positive zoom "
+            "factors with min <= max, e.g. (0.9, 1.1); got (0, 0).",
+        ),  # made NaN
+        ({"scale": 1.1}, "scale must be a (min, max) pair"),
+        ({"scale": (1.1, 0.9)}, "scale must be a (min, max) pair"),
+        (
+            {"degrees": "10"},
+            "degrees must be a non-negative number (the largest distortion); got '10'.",
+        ),
+        ({"translate": -0.1}, "translate must be a non-negative number"),
+        ({"shear": float("nan")}, "shear must be a non-negative number"),
+        ({"degrees": True}, "degrees must be a non-negative number"),
+    ],
+)
+def test_random_affine_checks_its_parameters(params, message):
+    from sklearn_siamese.augment import RandomAffine
+
+    with pytest.raises(ValueError, match=re.escape(message)):
+        RandomAffine(**params)
 
 
 def test_augment_is_training_only_and_seeded():

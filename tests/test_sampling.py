@@ -215,23 +215,33 @@ def test_make_pair_indices_column_vector_y():
         (
             [0.0, 1.0, np.nan, 1.0],
             {},
-            "y contains 1 missing label(s) (NaN or None), first at position 2; "
+            "y contains 1 missing label(s) (NaN, NaT or None), first at position 2; "
             "drop those samples or give them a class label.",
         ),
         (
             np.array(["a", None, "b", None], dtype=object),
             {},
-            "y contains 2 missing label(s) (NaN or None), first at position 1",
+            "y contains 2 missing label(s) (NaN, NaT or None), first at position 1",
         ),
         (
             np.array(["a", float("nan"), "b"], dtype=object),
             {},
-            "y contains 1 missing label(s) (NaN or None), first at position 1",
+            "y contains 1 missing label(s) (NaN, NaT or None), first at position 1",
         ),
         (  # pandas' NA: its comparisons are NA, not a bool
             np.array(["a", "a", pd.NA, "b"], dtype=object),
             {},
-            "y contains 1 missing label(s) (NaN or None), first at position 2",
+            "y contains 1 missing label(s) (NaN, NaT or None), first at position 2",
+        ),
+        (  # NaT: np.unique made one class of all unknown dates
+            np.array(["2026-01-01", "NaT", "2026-01-01", "NaT"], dtype="M8[D]"),
+            {},
+            "y contains 2 missing label(s) (NaN, NaT or None), first at position 1",
+        ),
+        (
+            np.array([1, "NaT", 1, 2], dtype="m8[s]"),
+            {},
+            "y contains 1 missing label(s) (NaN, NaT or None), first at position 1",
         ),
         (
             [0, 0, 1, 1],
@@ -338,7 +348,7 @@ def test_make_triplet_indices_reproducible():
             "a distinct positive of the same class.",
         ),
         ([], "y is empty"),
-        ([0, np.nan, 1, 1], "y contains 1 missing label(s) (NaN or None)"),
+        ([0, np.nan, 1, 1], "y contains 1 missing label(s) (NaN, NaT or None)"),
     ],
 )
 def test_make_triplet_indices_errors(y, message):
@@ -818,7 +828,9 @@ def _digits():
 def test_pandas_na_labels_get_the_missing_label_error():
     X = np.zeros((5, 2))
     y = pd.Series(["a", "a", "b", "b", pd.NA], dtype="string")
-    msg = re.escape("y contains 1 missing label(s) (NaN or None), first at position 4")
+    msg = re.escape(
+        "y contains 1 missing label(s) (NaN, NaT or None), first at position 4"
+    )
     for sampler in (PairSampler(n_pairs=4), TripletSampler(n_triplets=4)):
         with pytest.raises(ValueError, match=msg):
             sampler.fit_resample(X, y)
@@ -842,6 +854,24 @@ def test_hard_triplets_mine_from_the_random_draw():
     assert distance(hard).mean() < 0.8 * distance(random).mean()
     one = TripletSampler(strategy="hard", n_candidates=1, random_state=0)
     assert_array_equal(one.fit(X, y).triplet_indices_, random)
+
+
+@pytest.mark.parametrize("dtype", [np.int32, np.int64, np.uint32, np.float64])
+def test_hard_triplets_compare_large_integers_exactly(dtype):
+    # Beyond 2**24 float32 rounds integers: dense int64 rows mined the farther
+    # negative (sparse ones, in float64, the nearer).
+    X = np.array([[33554433], [33554433], [33554435], [33554430]], dtype=dtype)
+    y = np.array([0, 0, 1, 1])
+    for data in [X, sp.csr_matrix(X)]:
+        sampler = TripletSampler(
+            n_triplets=200,
+            layout="2d",
+            strategy="hard",
+            n_candidates=10,
+            random_state=0,
+        ).fit(data, y)
+        triplets = sampler.triplet_indices_
+        assert set(triplets[triplets[:, 0] < 2, 2]) == {2}
 
 
 def test_hard_triplets_equal_a_loop_with_every_negative_a_candidate():
