@@ -25,8 +25,8 @@ from ._net import (
     TensorData,
 )
 from .augment import RandomAffine
-from .distances import get_distance
-from .losses import get_loss
+from .distances import DISTANCES, Distance, get_distance
+from .losses import PrototypicalLoss, TripletLoss, get_loss
 from .modules import SiameseNetwork
 
 __all__ = ["SiameseEncoder"]
@@ -72,8 +72,11 @@ class SiameseEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _Base):
         ``"triplet"`` with ``mining``. A ``torch.nn.Module`` is called as
         ``loss(embeddings, labels)`` (with ``sampling="random"``: as
         ``loss((e1, e2), same)`` on pairs, ``same`` float 1 or 0); each fit
-        trains a copy of it (the given module is left untouched). See
-        :mod:`sklearn_siamese.losses`.
+        trains a copy of it (the given module is left untouched). An
+        instance of a built-in loss (``PrototypicalLoss(temperature=0.2)``)
+        trains with its own margin, mining and temperature, not the
+        estimator's ``margin`` and ``mining``; its distance must be
+        ``distance``. See :mod:`sklearn_siamese.losses`.
     margin : float, default=1.0
         For ``"contrastive"`` and ``"triplet"``: the margin in units of
         ``distance`` (positive for ``"contrastive"``). For
@@ -94,7 +97,8 @@ class SiameseEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _Base):
         classic siamese scheme.
     samples_per_class : int, default=4
         ``K``, samples of each class in a ``"batch"`` batch; the batch holds
-        ``batch_size // K`` classes (``batch_size // K * K`` rows). With
+        ``batch_size // K`` classes (``batch_size // K * K`` rows). ``K`` is
+        at most ``batch_size // 2``, so that a batch holds two classes. With
         fewer classes than that, a batch holds all classes of
         ``batch_size // n_classes`` samples each, and ``samples_per_class``
         has no effect.
@@ -119,8 +123,9 @@ class SiameseEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _Base):
     optimizer : torch.optim.Optimizer class, default=torch.optim.Adam
         Optimiser; its other parameters are set with ``optimizer__*``.
     weight_decay : float, default=0.0
-        L2 penalty passed to the optimiser (its ``weight_decay``), when
-        not 0: optimisers without one, such as Rprop, need 0.
+        L2 penalty, passed as ``weight_decay`` to every optimiser that
+        takes one (0 too: AdamW's own default of 0.01 does not apply);
+        optimisers without one, such as Rprop, need 0.
     lr_schedule : {"cosine", "constant"}, default="cosine"
         ``"cosine"`` decays the learning rate from ``lr`` towards 0 over the
         epochs of ``fit`` (cosine annealing, stepped every epoch);
@@ -169,8 +174,9 @@ class SiameseEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _Base):
     net_ : skorch.NeuralNet
         The fitted training loop; ``net_.module_`` is the
         :class:`~sklearn_siamese.modules.SiameseNetwork`, and
-        ``net_.forward(X)`` embeds arrays as a skorch net would (a tensor
-        on the training device; :meth:`transform` checks and returns numpy).
+        ``net_.forward(X)`` embeds arrays as a skorch net would (a CPU
+        tensor, unless its ``device=`` says otherwise; :meth:`transform`
+        checks the input and returns numpy).
     history_ : skorch.History
         Per-epoch training (and validation) losses.
     device_ : str
@@ -331,16 +337,42 @@ class SiameseEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _Base):
                     f"batch_size={self.batch_size}."
                 )
             return ClassBalancedBatches(self.batch_size, self.samples_per_class)
-        if self.loss == "prototypical":
+        if self._loss_is("prototypical", PrototypicalLoss):
             raise ValueError(
-                "loss='prototypical' needs class-balanced batches; use "
+                f"loss={self._loss_shown()} needs class-balanced batches; use "
                 "sampling='batch' instead of sampling='random'."
             )
-        if self.loss == "triplet":
+        if self._loss_is("triplet", TripletLoss):
             return RandomTripletBatches(self.batch_size)
         return RandomPairBatches(self.batch_size)
 
+    def _loss_is(self, name, cls):
+        """Whether ``loss`` is the built-in ``name``, by name or instance."""
+        return isinstance(self.loss, cls) or (
+            isinstance(self.loss, str) and self.loss == name
+        )
+
+    def _loss_shown(self):
+        return (
+            repr(self.loss) if isinstance(self.loss, str) else type(self.loss).__name__
+        )
+
+    def _check_loss_distance(self):
+        """A built-in loss instance must train with the distance that
+        ``score`` and the metrics use."""
+        own = getattr(self.loss, "distance", None)
+        if isinstance(self.loss, str) or not isinstance(own, Distance):
+            return
+        if own.metric in DISTANCES and own.metric != self.distance:
+            raise ValueError(
+                f"loss={type(self.loss).__name__}(distance={own.metric!r}) trains "
+                f"with the {own.metric} distance, but distance={self.distance!r}, "
+                "which score and the metrics use; pass "
+                f"distance={own.metric!r} too."
+            )
+
     def _initialize(self, X, epochs=None, *, valid=False):
+        self._check_loss_distance()
         if self.margin == 0 and self.loss == "contrastive":
             raise ValueError(
                 "margin=0 with loss='contrastive' never pushes different-class "

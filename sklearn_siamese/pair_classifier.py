@@ -124,8 +124,9 @@ class PairClassifier(ClassifierMixin, _Base):
     optimizer : torch.optim.Optimizer class, default=torch.optim.Adam
         Optimiser; its other parameters are set with ``optimizer__*``.
     weight_decay : float, default=0.0
-        L2 penalty passed to the optimiser (its ``weight_decay``), when
-        not 0: optimisers without one, such as Rprop, need 0.
+        L2 penalty, passed as ``weight_decay`` to every optimiser that
+        takes one (0 too: AdamW's own default of 0.01 does not apply);
+        optimisers without one, such as Rprop, need 0.
     lr_schedule : {"cosine", "constant"}, default="cosine"
         ``"cosine"`` decays the learning rate from ``lr`` towards 0 over the
         epochs of ``fit`` (cosine annealing, stepped every epoch);

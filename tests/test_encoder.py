@@ -501,6 +501,38 @@ def test_bad_parameters_have_clear_errors(blobs):
         SiameseEncoder(module="conv").fit(X, y)
 
 
+def test_built_in_loss_instances_train_as_their_names(blobs):
+    # An instance is trained as the loss of its name: TripletLoss gets
+    # triplets under sampling="random" (it got pairs and failed to unpack),
+    # PrototypicalLoss is refused there at once, and a distance other than
+    # the estimator's (which score and the metrics use) is an error.
+    from sklearn_siamese.losses import TripletLoss
+
+    X, y = blobs
+    named = SiameseEncoder(loss="triplet", sampling="random", **FAST).fit(X, y)
+    instance = SiameseEncoder(loss=TripletLoss(), sampling="random", **FAST)
+    np.testing.assert_array_equal(instance.fit(X, y).transform(X), named.transform(X))
+    with pytest.raises(
+        ValueError,
+        match=re.escape(
+            "loss=PrototypicalLoss needs class-balanced batches; use "
+            "sampling='batch' instead of sampling='random'."
+        ),
+    ):
+        SiameseEncoder(loss=PrototypicalLoss(), sampling="random").fit(X, y)
+    with pytest.raises(
+        ValueError,
+        match=re.escape(
+            "loss=PrototypicalLoss(distance='cosine') trains with the cosine "
+            "distance, but distance='euclidean', which score and the metrics "
+            "use; pass distance='cosine' too."
+        ),
+    ):
+        SiameseEncoder(loss=PrototypicalLoss(distance="cosine")).fit(X, y)
+    enc = SiameseEncoder(loss=PrototypicalLoss(distance="cosine"), distance="cosine")
+    assert enc.set_params(**FAST).fit(X, y).score(X, y) > 0.5
+
+
 @pytest.mark.parametrize(
     "y, message",
     [
