@@ -117,8 +117,8 @@ def test_built_in_branch_classes_losses_and_output_config_are_stored(tmp_path, b
     X, y = blobs
     for params in [
         {"module": MLP, "module__hidden_layer_sizes": (16,)},
-        {"loss": PrototypicalLoss("cosine", temperature=0.2, margin=0.1)},
-        {"loss": TripletLoss("manhattan", margin=0.3, mining="hard")},
+        {"loss": PrototypicalLoss("cosine", 0.2, margin=0.1), "distance": "cosine"},
+        {"loss": TripletLoss("manhattan", 0.3, "hard"), "distance": "manhattan"},
         {"loss": ContrastiveLoss(margin=2.0)},
     ]:
         encoder = SiameseEncoder(**FAST, **params).set_output(transform="pandas")
