@@ -100,13 +100,19 @@ class TensorData(torch.utils.data.Dataset):
         samples are cast to float32 one batch at a time.
     y : ndarray of int, default=None
         Class codes (for class-based batch plans) or pair labels.
+    rows : ndarray of int, default=None
+        The rows of ``X`` that this data holds (all when None): a subset
+        refers to the rows of the whole, it copies none.
     """
 
-    def __init__(self, X, y=None):
+    def __init__(self, X, y=None, rows=None):
         self.X = X
         self.y = y
+        self.rows = rows
 
     def __len__(self):
+        if self.rows is not None:
+            return len(self.rows)
         X = self.X[0] if isinstance(self.X, tuple) else self.X
         return X.shape[0]
 
@@ -120,6 +126,8 @@ class TensorData(torch.utils.data.Dataset):
         tensor (or a tuple of tensors for pair data), or of shape ``(n, k)``
         for ``k``-tuples of samples, giving a tuple of ``k`` tensors.
         """
+        if self.rows is not None:
+            index = self.rows[index]
         if isinstance(self.X, tuple):
             return _take_sides(self.X, index)
         if isinstance(index, np.ndarray) and index.ndim == 2:
@@ -151,21 +159,18 @@ class TensorData(torch.utils.data.Dataset):
             return X.to(device, dtype=dtype)
 
         X = tuple(map(move, Xs)) if isinstance(self.X, tuple) else move(self.X)
-        return TensorData(X, self.y)
+        return TensorData(X, self.y, self.rows)
 
     def subset(self, index):
-        """A ``TensorData`` holding only the rows ``index``."""
-        if isinstance(self.X, tuple):
-            X = tuple(_subset(X, index) for X in self.X)
-        else:
-            X = _subset(self.X, index)
-        return TensorData(X, None if self.y is None else self.y[index])
+        """The rows ``index`` of this data, as a ``TensorData`` that refers
+        to the same ``X``."""
+        index = np.asarray(index, dtype=np.intp)
+        rows = index if self.rows is None else self.rows[index]
+        return TensorData(self.X, None if self.y is None else self.y[index], rows)
 
-
-def _subset(X, index):
-    if isinstance(X, torch.Tensor):
-        return X.index_select(0, torch.from_numpy(index).to(X.device))
-    return X[index]
+    def unlabelled(self):
+        """This data without ``y``."""
+        return TensorData(self.X, None, self.rows)
 
 
 # --------------------------------------------------------------------------

@@ -498,7 +498,7 @@ class SiameseEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _Base):
         return self
 
     def _output_size(self, data):
-        out = self._forward(TensorData(data.subset(np.arange(1)).X))
+        out = self._forward(data.subset(np.arange(1)).unlabelled())
         if out.ndim != 2:
             raise ValueError(
                 "The branch network must return embeddings of shape (n_samples, "

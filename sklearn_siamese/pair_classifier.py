@@ -521,7 +521,7 @@ class PairClassifier(ClassifierMixin, _Base):
         )
         self._train(train, epochs)
         self.net_.train_split = None  # drop the held-out data from the model
-        self._fit_calibration(self._scores(TensorData(held.X), fitting=True), held.y)
+        self._fit_calibration(self._scores(held.unlabelled(), fitting=True), held.y)
         self.set_threshold(0.5)
         return self
 
@@ -577,7 +577,7 @@ class PairClassifier(ClassifierMixin, _Base):
         self._train(data, 1)
         if calibrate:
             self._fit_calibration(
-                self._scores(TensorData(data.X), fitting=True), data.y
+                self._scores(data.unlabelled(), fitting=True), data.y
             )
             self.set_threshold(getattr(self, "threshold_", 0.5))
         return self

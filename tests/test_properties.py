@@ -7,6 +7,7 @@ from math import floor
 import numpy as np
 import pytest
 import scipy.sparse as sp
+import torch
 from hypothesis import assume, event, given, settings
 from hypothesis import strategies as st
 from numpy.testing import assert_array_equal
@@ -265,15 +266,54 @@ def test_stratified_holdout_keeps_two_of_each_class_to_train(counts, fraction, s
     from sklearn_siamese._net import StratifiedHoldout, TensorData
 
     y = np.repeat(np.arange(len(counts)), counts)
-    X = np.arange(len(y), dtype=np.float32)[:, None]
-    train, valid = StratifiedHoldout(fraction, seed)(TensorData(X, y))
+    X = torch.arange(len(y), dtype=torch.float32)[:, None]
+    data = TensorData(X, y)
+    train, valid = StratifiedHoldout(fraction, seed)(data)
     n_train = np.bincount(train.y, minlength=len(counts))
     n_valid = np.bincount(valid.y, minlength=len(counts))
     assert_array_equal(n_train + n_valid, counts)
-    assert_array_equal(np.sort(np.r_[train.X[:, 0], valid.X[:, 0]]), X[:, 0])
+    rows = [part.take(slice(None))[:, 0].numpy() for part in (train, valid)]
+    assert_array_equal(np.sort(np.concatenate(rows)), X[:, 0].numpy())
+    for part, part_rows in zip((train, valid), rows):  # labels follow rows
+        assert_array_equal(y[part_rows.astype(int)], part.y)
+    assert train.X is X and valid.X is X  # the parts copy no data
     big = np.asarray(counts) >= 4
     assert (n_valid[~big] == 0).all()
     assert (n_valid[big] >= 2).all() and (n_train[big] >= 2).all()
+
+
+@FAST
+@given(
+    n=st.integers(1, 40),
+    picks=st.lists(st.integers(0, 10**6), min_size=1, max_size=3),
+    seed=seeds,
+)
+def test_subsets_gather_the_rows_of_the_whole(n, picks, seed):
+    # A subset of a subset (of pair sides too) gathers, by slice, by index
+    # and by k-tuples, the rows that indexing the whole array gives.
+    from sklearn_siamese._net import TensorData
+
+    rng = np.random.RandomState(seed)
+    A = torch.from_numpy(rng.normal(size=(n, 3)).astype(np.float32))
+    data, pairs, rows = (
+        TensorData(A, np.arange(n)),
+        TensorData((A, A * 2)),
+        np.arange(n),
+    )
+    for pick in picks:
+        index = rng.choice(len(rows), 1 + pick % len(rows), replace=False)
+        data, pairs, rows = data.subset(index), pairs.subset(index), rows[index]
+        assert len(data) == len(pairs) == len(rows)
+        assert_array_equal(data.y, rows)
+    torch.testing.assert_close(data.take(slice(None)), A[rows])
+    torch.testing.assert_close(data.unlabelled().take(slice(1, None)), A[rows[1:]])
+    backwards = np.arange(len(rows))[::-1].copy()
+    a, b = pairs.take(backwards)
+    torch.testing.assert_close(a, A[rows[backwards]])
+    torch.testing.assert_close(b, 2 * A[rows[backwards]])
+    k_tuples = rng.randint(len(rows), size=(5, 3))
+    for j, part in enumerate(data.take(k_tuples)):
+        torch.testing.assert_close(part, A[rows[k_tuples[:, j]]])
 
 
 @FAST
