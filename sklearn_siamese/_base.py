@@ -28,6 +28,7 @@ from ._checks import sum_is_finite
 from ._compat import Amount, Count, HasMethods, StrOptions
 from ._net import (
     AcceleratedSiameseNet,
+    Interrupted,
     SiameseNet,
     StratifiedHoldout,
     TensorData,
@@ -508,7 +509,10 @@ class SiameseMixin:
             # Inside the lock: concurrent fits on one GPU see each other's
             # data when they check its free memory.
             data = data.to(self.net_.data_device)
-            self.net_.partial_fit(data, None, epochs=epochs)
+            try:
+                self.net_.partial_fit(data, None, epochs=epochs)
+            except Interrupted as exc:
+                raise exc.__cause__ from None
         return self
 
     def save(self, path, *, metadata=None):

@@ -478,6 +478,11 @@ class StratifiedHoldout:
         )
 
 
+class Interrupted(Exception):
+    """A KeyboardInterrupt in the training loop, carried through skorch's
+    ``partial_fit`` (which swallows KeyboardInterrupt) as its cause."""
+
+
 class SiameseNet(NeuralNet):
     """skorch ``NeuralNet`` that trains a siamese network on index batches.
 
@@ -551,6 +556,17 @@ class SiameseNet(NeuralNet):
         else:
             X = as_tensor_data(X)
         return TensorData(X, None if y is None else np.asarray(y))
+
+    def fit_loop(self, X, y=None, epochs=None, **fit_params):
+        # skorch's partial_fit swallows a KeyboardInterrupt and returns as if
+        # training had ended; a scikit-learn fit stops instead (a search or a
+        # loop of fits stops with it, and the estimator keeps no
+        # half-trained model). The interrupt crosses skorch's partial_fit as
+        # an Interrupted, which the estimator raises again as the original.
+        try:
+            return super().fit_loop(X, y, epochs=epochs, **fit_params)
+        except KeyboardInterrupt as exc:
+            raise Interrupted("training was interrupted") from exc
 
     def get_iterator(self, dataset, training=False):
         device = self.data_device

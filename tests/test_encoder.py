@@ -413,6 +413,49 @@ def test_an_interrupted_first_partial_fit_leaves_no_model(blobs, monkeypatch):
     assert not hasattr(encoder, "net_")
 
 
+@pytest.mark.parametrize("estimator", ["encoder", "pairs"])
+def test_ctrl_c_in_training_stops_the_fit(blobs, estimator):
+    # skorch's partial_fit swallows a KeyboardInterrupt: fit returned a model
+    # trained for part of an epoch (and a search went on). The interrupt
+    # now propagates, from fit and from every partial_fit, and a fit
+    # leaves no model; a later partial_fit keeps the model it had.
+    from skorch.callbacks import Callback
+
+    from sklearn_siamese import PairClassifier, PairSampler
+
+    class CtrlC(Callback):
+        def __init__(self, at):
+            self.at = at
+
+        def initialize(self):
+            self.batches = 0
+            return self
+
+        def on_batch_end(self, net, **kwargs):
+            self.batches += 1
+            if self.batches == self.at:
+                raise KeyboardInterrupt
+
+    X, y = blobs
+    if estimator == "pairs":
+        X, y = PairSampler(n_pairs=200, random_state=0).fit_resample(X, y)
+        cls = PairClassifier
+    else:
+        cls = SiameseEncoder
+    model = cls(callbacks=[("ctrl_c", CtrlC(2))], batch_size=16, **FAST)
+    for train in (model.fit, model.partial_fit):
+        with pytest.raises(KeyboardInterrupt):
+            train(X, y)
+        assert not model.__sklearn_is_fitted__()
+    model.set_params(callbacks=[("ctrl_c", CtrlC(10**9))]).fit(X, y)
+    before = model.net_
+    ctrl_c = dict(model.net_.callbacks_)["ctrl_c"]
+    ctrl_c.at = ctrl_c.batches + 1
+    with pytest.raises(KeyboardInterrupt):
+        model.partial_fit(X, y)
+    assert model.__sklearn_is_fitted__() and model.net_ is before
+
+
 def test_a_branch_with_the_wrong_output_gets_a_clear_error(blobs):
     X, y = blobs
     msg = (
