@@ -447,5 +447,8 @@ class SiameseNetwork(nn.Module):
         else:
             embeddings = tuple(self.embed(x) for x in xs)
         if self.head is not None:
-            return self.head(*embeddings)
+            # The head in float32, also under mixed precision: a bfloat16
+            # logit (3 significant digits) would tie most pairs.
+            with torch.autocast(embeddings[0].device.type, enabled=False):
+                return self.head(*(e.float() for e in embeddings))
         return tuple(embeddings)
