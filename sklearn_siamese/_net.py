@@ -368,6 +368,14 @@ def _to_device(X, device):
     return X.to(device)
 
 
+def _unshared(X):
+    """``X``, copied where it is a view of the caller's data (a slice of a
+    float32 array on its own device): a module may work in place."""
+    if isinstance(X, tuple):
+        return tuple(map(_unshared, X))
+    return X.clone() if X._base is not None else X
+
+
 class _Epoch:
     """Re-iterable batches: every ``iter()`` runs the plan for a new epoch.
 
@@ -442,7 +450,7 @@ class _Sequential:
     def __iter__(self):
         for start in range(0, len(self.data), self.batch_size):
             batch = self.data.take(slice(start, start + self.batch_size))
-            yield _to_device(batch, self.device), None
+            yield _unshared(_to_device(batch, self.device)), None
 
     def __len__(self):
         return math.ceil(len(self.data) / self.batch_size)
@@ -604,7 +612,7 @@ class SiameseNet(NeuralNet):
         # (nets pickled before the sizes were kept per key have no dict)
         sizes = self.__dict__.setdefault("inference_batch_sizes_", {})
         if key not in sizes:  # gather two rows only to probe
-            rows = dataset.take(slice(0, 2))
+            rows = _unshared(dataset.take(slice(0, 2)))
             widest = _widest_activation(self, rows, **fit_params)
             budget = _ACTIVATION_BUDGET.get(device_type, _ACTIVATION_BUDGET["cpu"])
             n = 2 ** int(np.log2(max(1, budget // max(1, widest))))

@@ -456,6 +456,42 @@ def test_ctrl_c_in_training_stops_the_fit(blobs, estimator):
     assert model.__sklearn_is_fitted__() and model.net_ is before
 
 
+class InPlaceFirst(torch.nn.Module):
+    def __init__(self, width=5):
+        super().__init__()
+        self.layers = torch.nn.Sequential(
+            torch.nn.ReLU(inplace=True), torch.nn.Linear(width, 4)
+        )
+
+    def forward(self, x):
+        return self.layers(x)
+
+
+def test_a_branch_working_in_place_leaves_the_input_alone():
+    # Inference batches were views of a float32 X: a first layer working in
+    # place rewrote the caller's array (a transformer must not).
+    from sklearn_siamese import PairClassifier
+
+    rng = np.random.RandomState(0)
+    X, y = rng.randn(60, 5).astype(np.float32), np.repeat(np.arange(3), 20)
+    pairs, same = rng.randn(60, 10).astype(np.float32), np.arange(60) % 2
+    side = np.ascontiguousarray(pairs[:, :5])
+    kwargs = dict(max_epochs=1, batch_size=16, random_state=0)
+    enc = SiameseEncoder(InPlaceFirst, **kwargs)
+    clf = PairClassifier(InPlaceFirst, **kwargs)
+    for data, call in [
+        (X, lambda: enc.fit(X, y)),
+        (X, lambda: enc.transform(X)),
+        (X, lambda: enc.score(X, y)),
+        (pairs, lambda: clf.fit(pairs, same)),
+        (pairs, lambda: clf.predict_proba(pairs)),
+        (side, lambda: clf.embed(side)),
+    ]:
+        before = data.copy()
+        call()
+        np.testing.assert_array_equal(data, before)
+
+
 def test_a_branch_with_the_wrong_output_gets_a_clear_error(blobs):
     X, y = blobs
     msg = (
