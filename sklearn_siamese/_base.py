@@ -577,7 +577,10 @@ class SiameseMixin:
         net.check_is_fitted()
         net._ensure_mode(False)
         batches = _Sequential(
-            data, net._inference_batch_size(data, **fit_params), net.data_device
+            data,
+            net._inference_batch_size(data, **fit_params),
+            net.data_device,
+            copy=net.may_change_inputs(),
         )
         with torch.inference_mode():
             outputs = [

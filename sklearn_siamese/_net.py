@@ -31,6 +31,8 @@ from skorch.callbacks import PrintLog
 from skorch.hf import AccelerateMixin
 from skorch.utils import to_tensor
 
+from .modules import MLP, ConvNet, KochNet
+
 __all__ = [
     "AcceleratedSiameseNet",
     "ClassBalancedBatches",
@@ -442,15 +444,18 @@ def _shard(batches, rank, world_size):
 class _Sequential:
     """Consecutive slices of the data, for inference."""
 
-    def __init__(self, data, batch_size, device=None):
+    def __init__(self, data, batch_size, device=None, *, copy=True):
         self.data = data
         self.batch_size = batch_size
         self.device = device
+        self.copy = copy
 
     def __iter__(self):
         for start in range(0, len(self.data), self.batch_size):
-            batch = self.data.take(slice(start, start + self.batch_size))
-            yield _unshared(_to_device(batch, self.device)), None
+            batch = _to_device(
+                self.data.take(slice(start, start + self.batch_size)), self.device
+            )
+            yield _unshared(batch) if self.copy else batch, None
 
     def __len__(self):
         return math.ceil(len(self.data) / self.batch_size)
@@ -576,10 +581,26 @@ class SiameseNet(NeuralNet):
         except KeyboardInterrupt as exc:
             raise Interrupted("training was interrupted") from exc
 
+    def may_change_inputs(self):
+        """Whether a branch may write to its input: one of the user's may
+        (``ReLU(inplace=True)`` first, say), the built-in ones do not; a
+        batch that is a view of the caller's data is copied for the former."""
+        module = getattr(self, "module_", None)
+        branches = [getattr(module, name, None) for name in ("branch", "branch_b")]
+        return not all(
+            branch is None or type(branch) in (MLP, ConvNet, KochNet)
+            for branch in branches
+        )
+
     def get_iterator(self, dataset, training=False):
         device = self.data_device
         if dataset.y is None:
-            return _Sequential(dataset, self._inference_batch_size(dataset), device)
+            return _Sequential(
+                dataset,
+                self._inference_batch_size(dataset),
+                device,
+                copy=self.may_change_inputs(),
+            )
         if training:
             accelerator = getattr(self, "accelerator", None)
             shard = (0, 1)

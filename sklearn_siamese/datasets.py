@@ -239,9 +239,7 @@ def make_two_views(
         B[others[0]] = B[rng.choice(np.flatnonzero(same))]
     elif len(others) == 1:
         # A lone pair: the B of a pair that was not drawn.
-        B[0] = rng.normal(size=n_features_a) @ W + noise * rng.normal(
-            size=n_features_b
-        )
+        B[0] = rng.normal(size=n_features_a) @ W + noise * rng.normal(size=n_features_b)
     return np.hstack([A, B]).astype(np.float32), same.astype(int)
 
 

@@ -576,9 +576,7 @@ class PairClassifier(ClassifierMixin, _Base):
             self._continue_training()
         self._train(data, 1)
         if calibrate:
-            self._fit_calibration(
-                self._scores(data.unlabelled(), fitting=True), data.y
-            )
+            self._fit_calibration(self._scores(data.unlabelled(), fitting=True), data.y)
             self.set_threshold(getattr(self, "threshold_", 0.5))
         return self
 
