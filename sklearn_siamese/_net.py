@@ -570,15 +570,25 @@ class SiameseNet(NeuralNet):
             X = as_tensor_data(X)
         return TensorData(X, None if y is None else np.asarray(y))
 
+    def notify(self, method_name, **cb_kwargs):
+        try:
+            super().notify(method_name, **cb_kwargs)
+        except KeyboardInterrupt as exc:
+            # skorch's way for a callback (EarlyStopping) to end training
+            exc.from_callback = True
+            raise
+
     def fit_loop(self, X, y=None, epochs=None, **fit_params):
-        # skorch's partial_fit swallows a KeyboardInterrupt and returns as if
-        # training had ended; a scikit-learn fit stops instead (a search or a
-        # loop of fits stops with it, and the estimator keeps no
-        # half-trained model). The interrupt crosses skorch's partial_fit as
-        # an Interrupted, which the estimator raises again as the original.
+        # skorch's partial_fit takes any KeyboardInterrupt for the end of
+        # training and returns. A callback's is (see notify); Ctrl-C is not:
+        # a scikit-learn fit stops (a search or a loop of fits stops with it,
+        # and the estimator keeps no half-trained model). It crosses skorch's
+        # partial_fit as an Interrupted, raised again as the original.
         try:
             return super().fit_loop(X, y, epochs=epochs, **fit_params)
         except KeyboardInterrupt as exc:
+            if getattr(exc, "from_callback", False):
+                raise
             raise Interrupted("training was interrupted") from exc
 
     def may_change_inputs(self):

@@ -413,47 +413,59 @@ def test_an_interrupted_first_partial_fit_leaves_no_model(blobs, monkeypatch):
     assert not hasattr(encoder, "net_")
 
 
+class CtrlCAt(torch.nn.Module):
+    """An MLP branch during whose ``at``-th training forward pass the user
+    presses Ctrl-C."""
+
+    def __init__(self, input_shape, at=2):
+        super().__init__()
+        self.layers = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(5, 4))
+        self.at, self.calls = at, 0
+
+    def forward(self, x):
+        if self.training:
+            self.calls += 1
+            if self.calls == self.at:
+                raise KeyboardInterrupt
+        return self.layers(x)
+
+
 @pytest.mark.parametrize("estimator", ["encoder", "pairs"])
-def test_ctrl_c_in_training_stops_the_fit(blobs, estimator):
+def test_ctrl_c_in_training_stops_the_fit(estimator):
     # skorch's partial_fit swallows a KeyboardInterrupt: fit returned a model
-    # trained for part of an epoch (and a search went on). The interrupt
-    # now propagates, from fit and from every partial_fit, and a fit
-    # leaves no model; a later partial_fit keeps the model it had.
+    # trained for part of an epoch (and a search went on). Ctrl-C now
+    # propagates, from fit and from every partial_fit, and a fit leaves no
+    # model; a later partial_fit keeps the model it had. A callback's
+    # KeyboardInterrupt still ends training as in skorch (EarlyStopping's).
     from skorch.callbacks import Callback
 
-    from sklearn_siamese import PairClassifier, PairSampler
+    from sklearn_siamese import PairClassifier
 
-    class CtrlC(Callback):
-        def __init__(self, at):
-            self.at = at
-
-        def initialize(self):
-            self.batches = 0
-            return self
-
-        def on_batch_end(self, net, **kwargs):
-            self.batches += 1
-            if self.batches == self.at:
-                raise KeyboardInterrupt
-
-    X, y = blobs
+    rng = np.random.RandomState(0)
+    X, y = rng.randn(120, 5).astype(np.float32), np.arange(120) % 4
     if estimator == "pairs":
-        X, y = PairSampler(n_pairs=200, random_state=0).fit_resample(X, y)
-        cls = PairClassifier
-    else:
-        cls = SiameseEncoder
-    model = cls(callbacks=[("ctrl_c", CtrlC(2))], batch_size=16, **FAST)
+        X, y = rng.randn(120, 2, 5).astype(np.float32), np.arange(120) % 2
+    cls = PairClassifier if estimator == "pairs" else SiameseEncoder
+    kwargs = dict(module__input_shape=(5,), batch_size=16, **FAST)
+    model = cls(CtrlCAt, **kwargs)
     for train in (model.fit, model.partial_fit):
         with pytest.raises(KeyboardInterrupt):
             train(X, y)
         assert not model.__sklearn_is_fitted__()
-    model.set_params(callbacks=[("ctrl_c", CtrlC(10**9))]).fit(X, y)
+    model.set_params(module__at=10**9).fit(X, y)
     before = model.net_
-    ctrl_c = dict(model.net_.callbacks_)["ctrl_c"]
-    ctrl_c.at = ctrl_c.batches + 1
+    model.net_.module_.branch.at = model.net_.module_.branch.calls + 1
     with pytest.raises(KeyboardInterrupt):
         model.partial_fit(X, y)
     assert model.__sklearn_is_fitted__() and model.net_ is before
+
+    class StopAfterOneEpoch(Callback):
+        def on_epoch_end(self, net, **kwargs):
+            raise KeyboardInterrupt
+
+    model = cls(CtrlCAt, callbacks=[StopAfterOneEpoch()], **kwargs)
+    model.set_params(module__at=10**9).fit(X, y)
+    assert len(model.history_) == 1 and model.__sklearn_is_fitted__()
 
 
 class InPlaceFirst(torch.nn.Module):
