@@ -191,9 +191,11 @@ class ClassBalancedBatches:
     Classes with at least two samples are visited in random order, each
     equally often; within a class, samples are taken in a random cyclic
     order, so every sample is used about equally often. An epoch has about
-    ``len(y)`` samples, and at least one batch. A class with fewer than
-    ``K`` samples repeats some of them in a batch. Targets are the class
-    codes of the rows.
+    as many rows as the classes of two or more samples hold, and at least
+    one batch. A class with fewer than ``K`` samples gives each of them
+    once (no row appears twice in a batch: a row with its own copy would
+    be a free same-class pair), so such batches are a little smaller.
+    Targets are the class codes of the rows.
     """
 
     def __init__(self, batch_size, samples_per_class):
@@ -213,7 +215,12 @@ class ClassBalancedBatches:
         if p > n_classes:
             p = n_classes
             k = max(2, self.batch_size // p)
-        n_batches = max(1, round(n / (p * k)))
+        # A class of fewer than k samples gives each of them once (a row
+        # twice in a batch would be a same-class pair at distance 0). An
+        # epoch has about as many rows as the eligible classes hold.
+        taken = np.minimum(k, counts[eligible])
+        n_usable = counts[eligible].sum()
+        n_batches = max(1, round(n_usable * n_classes / (p * taken.sum())))
         # Class sequence: concatenated random permutations of the classes.
         n_slots = n_batches * p
         reps = -(-n_slots // n_classes)
@@ -230,9 +237,12 @@ class ClassBalancedBatches:
         shuffled = rng.permutation(n)
         members = shuffled[np.argsort(y[shuffled], kind="stable")]
         starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
-        offset = (visit[:, None] * k + np.arange(k)) % counts[classes][:, None]
+        sizes = counts[classes][:, None]
+        offset = (visit[:, None] * k + np.arange(k)) % sizes
         index = members[starts[classes][:, None] + offset].reshape(n_batches, p * k)
-        for batch in index:
+        keep = (np.arange(k) < sizes).reshape(n_batches, p * k)
+        for batch, rows in zip(index, keep):
+            batch = batch[rows]
             yield batch, y[batch]
 
 

@@ -101,7 +101,8 @@ class SiameseEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _Base):
         at most ``batch_size // 2``, so that a batch holds two classes. With
         fewer classes than that, a batch holds all classes of
         ``batch_size // n_classes`` samples each, and ``samples_per_class``
-        has no effect.
+        has no effect. A class with fewer samples gives all of them, none
+        twice.
     embedding_dim : int, default=64
         Size of the embedding of the built-in branches.
     normalize : bool, default=True
@@ -455,7 +456,11 @@ class SiameseEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _Base):
                     f"it needs 2 such classes and y has {n_held}. Set "
                     "early_stopping=False, or give more samples per class."
                 )
-        epochs = self._max_epochs(max(1, round(len(codes) / self.batch_size)))
+        n_rows = len(codes)
+        if self.sampling == "batch":  # single-sample classes take no part
+            counts = np.bincount(codes)
+            n_rows = counts[counts >= 2].sum()
+        epochs = self._max_epochs(max(1, round(n_rows / self.batch_size)))
         self._initialize(X, epochs, valid=self.early_stopping)
         data = TensorData(as_tensor_data(X), codes)
         self._train(data, epochs)

@@ -773,27 +773,25 @@ def test_set_output_pandas(blobs):
 
 def test_class_balanced_batches_cover_classes_evenly():
     rng = np.random.default_rng(0)
-    y = np.repeat(np.arange(10), [50, 30, 20, 20, 10, 5, 5, 3, 2, 1])
+    counts = np.array([50, 30, 20, 20, 10, 5, 5, 3, 2, 1])
+    y = np.repeat(np.arange(10), counts)
     plan = ClassBalancedBatches(batch_size=16, samples_per_class=4)
     batches = list(plan(y, rng))
-    assert sum(len(b) for b, _ in batches) == pytest.approx(len(y), rel=0.1)
+    # the singleton class never trains: an epoch is about the other rows
+    assert sum(len(b) for b, _ in batches) == pytest.approx(len(y) - 1, rel=0.1)
     visits = np.zeros(10)
     for index, target in batches:
-        assert len(index) == 16
         np.testing.assert_array_equal(target, y[index])
-        classes, counts = np.unique(target, return_counts=True)
-        # P = 4 distinct classes of K = 4 samples, also for the batches that
-        # take the end of one round of the 9 classes and the start of the next
-        assert np.all(counts == 4) and len(classes) == 4
+        classes, taken = np.unique(target, return_counts=True)
+        # P = 4 distinct classes of K = 4 samples (of all 3 or 2 samples of
+        # the small classes: a row twice would pair with itself), also for
+        # the batches that take the end of one round of the 9 classes and
+        # the start of the next
+        assert len(classes) == 4 and len(set(index)) == len(index)
+        np.testing.assert_array_equal(taken, np.minimum(4, counts[classes]))
         visits[classes] += 1
     assert visits[9] == 0  # a singleton class cannot form a same-class pair
     assert visits[:9].max() - visits[:9].min() <= 1
-    # a class with at least K samples never repeats a sample within a visit
-    for index, target in batches:
-        for c in np.unique(target):
-            members = index[target == c]
-            if np.sum(y == c) >= len(members):
-                assert len(set(members)) == len(members)
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")

@@ -233,22 +233,28 @@ def test_class_balanced_batches_hold_distinct_classes_evenly(
     if len(eligible) < 2:
         return  # the estimators refuse such y
     plan = ClassBalancedBatches(batch_size, samples_per_class)
-    visits = np.zeros(len(class_counts), dtype=int)
-    sizes = set()
-    for index, target in plan(y, np.random.default_rng(seed)):
-        assert_array_equal(target, y[index])
-        classes, counts = np.unique(target, return_counts=True)
-        # every class of a batch is a distinct visit of K samples
-        assert len(set(counts)) == 1
-        sizes.add((len(classes), counts[0]))
-        visits[classes] += 1
-    # P classes of K samples in every batch: K as asked (up to half the
-    # batch), P = batch_size // K, unless there are fewer classes than that
+    # P classes in every batch, K samples of each (K as asked, up to half the
+    # batch; P = batch_size // K), unless there are fewer classes than that
     k = min(samples_per_class, batch_size // 2)
     p = max(2, batch_size // k)
     if p > len(eligible):
         p, k = len(eligible), max(2, batch_size // len(eligible))
-    assert sizes == {(p, k)} and p * k <= batch_size
+    counts = np.asarray(class_counts)
+    visits = np.zeros(len(class_counts), dtype=int)
+    rows = 0
+    for index, target in plan(y, np.random.default_rng(seed)):
+        assert_array_equal(target, y[index])
+        # no row twice; each class of a batch gives K rows, or all its rows
+        # when it has fewer
+        assert len(set(index)) == len(index)
+        classes, taken = np.unique(target, return_counts=True)
+        assert len(classes) == p and len(index) <= batch_size
+        assert_array_equal(taken, np.minimum(k, counts[classes]))
+        visits[classes] += 1
+        rows += len(index)
+    # an epoch holds about the rows of the classes that can train (those
+    # of two samples or more), within a batch
+    assert abs(rows - counts[eligible].sum()) <= batch_size
     assert set(np.flatnonzero(visits)) <= set(eligible)
     assert visits[eligible].max() - visits[eligible].min() <= 1
 
