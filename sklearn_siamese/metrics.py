@@ -36,6 +36,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.utils import check_array, check_random_state, column_or_1d
 from sklearn.utils.validation import check_is_fitted
 
+from ._checks import check_missing_labels
 from ._compat import Count, HasMethods, StrOptions, validate_params
 from .distances import get_distance
 
@@ -68,7 +69,8 @@ def _n_samples(X):
 
 
 def _check_labels(X, y, x_name="X", y_name="y"):
-    """1-D labels, as many as samples in ``X``."""
+    """1-D labels, as many as samples in ``X``, none missing, of one
+    comparable kind."""
     y = column_or_1d(y, warn=True)
     n = _n_samples(X)
     if n != len(y):
@@ -76,6 +78,15 @@ def _check_labels(X, y, x_name="X", y_name="y"):
             f"{x_name} and {y_name} have inconsistent numbers of samples: {n} "
             f"and {len(y)}."
         )
+    check_missing_labels(y)
+    try:
+        np.unique(y)
+    except TypeError:
+        kinds = sorted({type(label).__name__ for label in y})
+        raise ValueError(
+            f"{y_name} mixes labels of types {kinds}, which cannot be ordered; "
+            "give every label one type (e.g. all str)."
+        ) from None
     return y
 
 
@@ -559,7 +570,7 @@ def make_one_shot_scorer(*, n_way=5, k_shot=1, n_tasks=500, random_state=0):
 # -- retrieval -------------------------------------------------------------------
 
 
-def _check_embeddings(embeddings, y):
+def _check_embeddings(embeddings, y, metric):
     """Checked embeddings and label codes, in a fixed random order.
 
     The retrieval metrics rank neighbours at equal distance in the order of
@@ -567,6 +578,11 @@ def _check_embeddings(embeddings, y):
     sorted by class gain nothing from ties (a collapsed embedding would
     look good).
     """
+    if isinstance(metric, str) and metric == "precomputed":
+        raise ValueError(
+            "metric='precomputed' is not supported: pass the embeddings "
+            "themselves, with the metric that compares them."
+        )
     embeddings = check_array(embeddings, ensure_min_samples=2)
     y = _check_labels(embeddings, y, "embeddings", "y")
     codes = np.unique(y, return_inverse=True)[1].reshape(-1)
@@ -664,7 +680,8 @@ def precision_at_1(embeddings, y, *, metric="euclidean"):
     y : array-like of shape (n_samples,)
         Their class labels.
     metric : str or callable, default="euclidean"
-        Any metric of :class:`sklearn.neighbors.NearestNeighbors`.
+        Any metric of :class:`sklearn.neighbors.NearestNeighbors` but
+        ``"precomputed"``.
 
     Returns
     -------
@@ -684,7 +701,7 @@ def precision_at_1(embeddings, y, *, metric="euclidean"):
     >>> precision_at_1(embeddings, y)  # 5.0 is nearest to 8.0; "c" is alone
     0.666...
     """
-    embeddings, codes = _check_embeddings(embeddings, y)
+    embeddings, codes = _check_embeddings(embeddings, y, metric)
     hits = sum(
         np.sum(codes[neighbors[:, 0]] == codes[chunk])
         for chunk, neighbors in _ranked(embeddings, np.ones(len(codes), int), metric)
@@ -724,7 +741,8 @@ def mean_average_precision_at_r(embeddings, y, *, metric="euclidean"):
     y : array-like of shape (n_samples,)
         Their class labels; at least one class needs two samples.
     metric : str or callable, default="euclidean"
-        Any metric of :class:`sklearn.neighbors.NearestNeighbors`.
+        Any metric of :class:`sklearn.neighbors.NearestNeighbors` but
+        ``"precomputed"``.
 
     Returns
     -------
@@ -753,7 +771,7 @@ def mean_average_precision_at_r(embeddings, y, *, metric="euclidean"):
     >>> mean_average_precision_at_r(embeddings, y)  # (4 + 0.25) / 5
     0.85
     """
-    embeddings, codes = _check_embeddings(embeddings, y)
+    embeddings, codes = _check_embeddings(embeddings, y, metric)
     r = np.bincount(codes)[codes] - 1  # other samples of each query's class
     n_queries = np.count_nonzero(r > 0)
     if not n_queries:

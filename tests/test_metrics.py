@@ -629,6 +629,39 @@ def test_retrieval_errors():
         make_retrieval_scorer()(FakePairClassifier(table), index_X(4), [0, 0, 1, 1])
 
 
+def test_metrics_refuse_what_they_cannot_score():
+    # A precomputed matrix was shuffled by rows only (p@1 0.167 instead of
+    # 1.0); NaN labels made one class of unlabelled samples; mixed label
+    # types failed inside NumPy.
+    from sklearn_siamese.demo import _PixelEncoder
+
+    X = np.random.RandomState(0).rand(20, 3)
+    for metric_fn in (precision_at_1, mean_average_precision_at_r):
+        with pytest.raises(
+            ValueError,
+            match="metric='precomputed' is not supported: pass the embeddings "
+            "themselves, with the metric that compares them.",
+        ):
+            metric_fn(cdist(X, X), np.arange(20) % 3, metric="precomputed")
+    y_nan = np.r_[np.full(10, np.nan), np.arange(10) % 2]
+    mixed = np.array([1, "a"] * 10, dtype=object)
+    for score in (
+        lambda y: precision_at_1(X, y),
+        lambda y: mean_average_precision_at_r(X, y),
+        lambda y: one_shot_accuracy(_PixelEncoder(), X, y, n_way=2, n_tasks=5),
+    ):
+        with pytest.raises(
+            ValueError, match=r"y contains 10 missing label\(s\) \(NaN, NaT or None\)"
+        ):
+            score(y_nan)
+        with pytest.raises(
+            ValueError,
+            match=r"y mixes labels of types \['int', 'str'\], which cannot be "
+            r"ordered; give every label one type \(e.g. all str\).",
+        ):
+            score(mixed)
+
+
 def test_retrieval_scorers_use_the_encoder(encoder, blobs):
     X, y = blobs
     embeddings = encoder.transform(X)
