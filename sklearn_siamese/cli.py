@@ -314,7 +314,8 @@ def cmd_fit(args):
     for side in args.image_size:
         _check_at_least("--image-size", side, 1)
     max_epochs = _max_epochs(args.max_epochs)
-    _check_at_least("--embedding-dim", args.embedding_dim, 1)
+    # the embeddings are L2-normalised: one dimension leaves only +1 and -1
+    _check_at_least("--embedding-dim", args.embedding_dim, 2)
     _check_random_state(args.random_state)
     _check_output(args.output, "--output", "model.pt")
     X, y, _ = _load_folder(args.image_dir, tuple(args.image_size), not args.color)
@@ -608,7 +609,7 @@ def build_parser():
         type=int,
         default=64,
         metavar="DIM",
-        help="size of the embeddings",
+        help="size of the embeddings (2 or more: they are L2-normalised)",
     )
     fit.add_argument(
         "--augment",

@@ -177,21 +177,20 @@ def _run_demo(epochs, output_dir, random_state=0):
         return results
     with _Step(f"4/4 plots in {output_dir}/"):
         try:
-            import matplotlib
-
-            matplotlib.use("Agg")
-            import matplotlib.pyplot as plt
+            # Figures of their own, outside pyplot: the caller's backend and
+            # open figures stay as they are.
+            from matplotlib.figure import Figure
 
             from .plotting import plot_embedding, plot_history
         except ImportError:
             print(' skipped: pip install "sklearn-siamese[plot]"', end="")
             return results
         encoder = pipe[1]
-        ax = plot_history(encoder)
+        ax = plot_history(encoder, ax=Figure(figsize=(6.4, 4.8)).subplots())
         ax.figure.savefig(os.path.join(output_dir, "history.png"), dpi=100)
-        ax = plot_embedding(encoder, pipe[0].transform(X_test), y_test)
+        ax = Figure(figsize=(6.4, 4.8)).subplots()
+        plot_embedding(encoder, pipe[0].transform(X_test), y_test, ax=ax)
         ax.figure.savefig(os.path.join(output_dir, "embedding.png"), dpi=100)
-        plt.close("all")
     return results
 
 

@@ -173,6 +173,27 @@ def test_demo_seeds_every_step(monkeypatch):
     assert seen == [("pairs", seed), ("pairs", 0), seed, seed]
 
 
+def test_run_demo_leaves_the_callers_pyplot_alone(monkeypatch, tmp_path):
+    # run_demo switched the process to the Agg backend and closed every
+    # figure of its caller (a notebook's, say).
+    import matplotlib
+    import matplotlib.pyplot as plt
+
+    from sklearn_siamese import demo
+
+    monkeypatch.setattr(demo, "one_shot_accuracy", lambda *a, **k: 0.5)
+    backend = matplotlib.get_backend()
+    mine = plt.figure()
+    try:
+        demo.run_demo(max_epochs=1, output_dir=str(tmp_path))
+        assert matplotlib.get_backend() == backend
+        assert plt.get_fignums() == [mine.number]
+        assert (tmp_path / "history.png").stat().st_size > 0
+        assert (tmp_path / "embedding.png").stat().st_size > 0
+    finally:
+        plt.close(mine)
+
+
 def test_embed_and_evaluate(model, tmp_path, capsys):
     root = _write_glyphs(tmp_path / "new", 6, seed=2)
     assert (
@@ -307,12 +328,12 @@ def test_options_checked_before_loading(tmp_path, capsys):
     out = str(tmp_path / "m.pt")
     for option, value, minimum in [
         ("--max-epochs", "0", 1),
-        ("--embedding-dim", "0", 1),
+        ("--embedding-dim", "1", 2),  # the embeddings are unit vectors
         ("--image-size", "0", 1),
     ]:
         values = [value, "28"] if option == "--image-size" else [value]
         message = _error(["fit", missing, "--output", out, option, *values], capsys)
-        assert f"{option} must be at least {minimum}; got 0" in message
+        assert f"{option} must be at least {minimum}; got {value}" in message
     message = _error(["fit", missing, "--output", out, "--random-state", "-1"], capsys)
     assert "--random-state must be between 0 and 2**32 - 1" in message
     for option, value, minimum in [("--n-way", "1", 2), ("--k-shot", "0", 1)]:
