@@ -23,6 +23,8 @@ Estimators build a ``SiameseNet`` inside ``fit``; they never copy its loop.
 import contextlib
 import copy
 import math
+import signal
+import threading
 
 import numpy as np
 import torch
@@ -194,7 +196,9 @@ class ClassBalancedBatches:
     as many rows as the classes of two or more samples hold, and at least
     one batch. A class with fewer than ``K`` samples gives each of them
     once (no row appears twice in a batch: a row with its own copy would
-    be a free same-class pair), so such batches are a little smaller.
+    be a free same-class pair), so such batches are a little smaller; when
+    every class is smaller than ``K``, ``K`` is the largest class size and
+    more classes fill the batch.
     Targets are the class codes of the rows.
     """
 
@@ -202,15 +206,16 @@ class ClassBalancedBatches:
         self.batch_size = batch_size
         self.samples_per_class = samples_per_class
 
-    def __call__(self, y, rng):
-        n = len(y)
-        counts = np.bincount(y)
+    def _layout(self, counts):
+        """``(eligible classes, P, K, batches per epoch)`` for class sizes
+        ``counts``."""
         eligible = np.flatnonzero(counts >= 2)
         n_classes = len(eligible)
         # P = batch_size // K classes of K samples (a batch of P * K rows,
         # at most batch_size); with fewer classes, all of them, each with
         # as many samples as fill the batch
         k = min(self.samples_per_class, self.batch_size // 2)
+        k = min(k, counts[eligible].max())  # classes all smaller: P grows
         p = max(2, self.batch_size // k)
         if p > n_classes:
             p = n_classes
@@ -221,6 +226,17 @@ class ClassBalancedBatches:
         taken = np.minimum(k, counts[eligible])
         n_usable = counts[eligible].sum()
         n_batches = max(1, round(n_usable * n_classes / (p * taken.sum())))
+        return eligible, p, k, n_batches
+
+    def n_batches(self, y):
+        """Batches per epoch for the class codes ``y``."""
+        return self._layout(np.bincount(y))[3]
+
+    def __call__(self, y, rng):
+        n = len(y)
+        counts = np.bincount(y)
+        eligible, p, k, n_batches = self._layout(counts)
+        n_classes = len(eligible)
         # Class sequence: concatenated random permutations of the classes.
         n_slots = n_batches * p
         reps = -(-n_slots // n_classes)
@@ -501,6 +517,31 @@ class StratifiedHoldout:
         )
 
 
+@contextlib.contextmanager
+def _noting_sigint():
+    """A list that gets an entry when SIGINT (Ctrl-C) arrives in the block,
+    which still raises KeyboardInterrupt as usual: Ctrl-C that lands while
+    a callback runs is told apart from the callback's own KeyboardInterrupt.
+    Only where Python's default handler is in place, in the main thread."""
+    pressed = []
+    if (
+        threading.current_thread() is not threading.main_thread()
+        or signal.getsignal(signal.SIGINT) is not signal.default_int_handler
+    ):
+        yield pressed
+        return
+
+    def handler(signum, frame):
+        pressed.append(signum)
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, handler)
+    try:
+        yield pressed
+    finally:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
 class Interrupted(Exception):
     """A KeyboardInterrupt in the training loop, carried through skorch's
     ``partial_fit`` (which swallows KeyboardInterrupt) as its cause."""
@@ -594,12 +635,13 @@ class SiameseNet(NeuralNet):
         # a scikit-learn fit stops (a search or a loop of fits stops with it,
         # and the estimator keeps no half-trained model). It crosses skorch's
         # partial_fit as an Interrupted, raised again as the original.
-        try:
-            return super().fit_loop(X, y, epochs=epochs, **fit_params)
-        except KeyboardInterrupt as exc:
-            if getattr(exc, "from_callback", False):
-                raise
-            raise Interrupted("training was interrupted") from exc
+        with _noting_sigint() as pressed:
+            try:
+                return super().fit_loop(X, y, epochs=epochs, **fit_params)
+            except KeyboardInterrupt as exc:
+                if getattr(exc, "from_callback", False) and not pressed:
+                    raise
+                raise Interrupted("training was interrupted") from exc
 
     def may_change_inputs(self):
         """Whether a branch may write to its input: one of the user's may

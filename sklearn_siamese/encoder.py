@@ -456,11 +456,12 @@ class SiameseEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _Base):
                     f"it needs 2 such classes and y has {n_held}. Set "
                     "early_stopping=False, or give more samples per class."
                 )
-        n_rows = len(codes)
-        if self.sampling == "batch":  # single-sample classes take no part
-            counts = np.bincount(codes)
-            n_rows = counts[counts >= 2].sum()
-        epochs = self._max_epochs(max(1, round(n_rows / self.batch_size)))
+        plan = self._batch_plan()
+        if isinstance(plan, ClassBalancedBatches):
+            n_batches = plan.n_batches(codes)
+        else:
+            n_batches = max(1, round(len(codes) / self.batch_size))
+        epochs = self._max_epochs(n_batches)
         self._initialize(X, epochs, valid=self.early_stopping)
         data = TensorData(as_tensor_data(X), codes)
         self._train(data, epochs)

@@ -1686,12 +1686,12 @@ CASES = [
     ),
     Case(
         "sklearn-siamese fit",
-        "--embedding-dim 0",
+        "--embedding-dim 1 (the embeddings are unit vectors)",
         lambda: _command(
-            "fit", "<tmp>/images", "--output", "<tmp>/m.pt", "--embedding-dim", "0"
+            "fit", "<tmp>/images", "--output", "<tmp>/m.pt", "--embedding-dim", "1"
         ),
         CommandError,
-        _exact("sklearn-siamese fit: error: --embedding-dim must be at least 1; got 0"),
+        _exact("sklearn-siamese fit: error: --embedding-dim must be at least 2; got 1"),
     ),
     Case(
         "sklearn-siamese embed",

@@ -2,6 +2,8 @@
 
 import pickle
 import re
+import sys
+import time
 
 import numpy as np
 import pytest
@@ -468,6 +470,28 @@ def test_ctrl_c_in_training_stops_the_fit(estimator):
     assert len(model.history_) == 1 and model.__sklearn_is_fitted__()
 
 
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+def test_ctrl_c_while_a_callback_runs_stops_the_fit(blobs):
+    # Ctrl-C (SIGINT) that lands inside a callback is not the callback's
+    # own stop: the fit stops and leaves no model.
+    import os
+    import signal
+
+    from skorch.callbacks import Callback
+
+    class PressCtrlC(Callback):
+        def on_epoch_end(self, net, **kwargs):
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(1)  # the signal is handled in here
+
+    X, y = blobs
+    model = SiameseEncoder(callbacks=[PressCtrlC()], **FAST)
+    with pytest.raises(KeyboardInterrupt):
+        model.fit(X, y)
+    assert not model.__sklearn_is_fitted__()
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
 class InPlaceFirst(torch.nn.Module):
     def __init__(self, width=5):
         super().__init__()
@@ -792,6 +816,22 @@ def test_class_balanced_batches_cover_classes_evenly():
         visits[classes] += 1
     assert visits[9] == 0  # a singleton class cannot form a same-class pair
     assert visits[:9].max() - visits[:9].min() <= 1
+
+
+def test_classes_of_two_fill_the_batch_and_auto_epochs_count_batches():
+    # Pairs of images per person: K = 4 asked, every class has 2. Batches
+    # were 32 classes of 2 (64 rows, half the batch) and max_epochs="auto"
+    # counted 128-row batches, so fits ran twice the documented 2,000 steps.
+    y = np.repeat(np.arange(5000), 2)
+    plan = ClassBalancedBatches(batch_size=128, samples_per_class=4)
+    batches = list(plan(y, np.random.default_rng(0)))
+    assert {len(index) for index, _ in batches} == {128}
+    assert len(batches) == plan.n_batches(y) == 78
+    epochs = []
+    with pytest.MonkeyPatch.context() as mp:  # the training itself is not needed
+        mp.setattr(SiameseEncoder, "_train", lambda self, data, n: epochs.append(n))
+        SiameseEncoder().fit(np.zeros((len(y), 3)), y)
+    assert epochs[0] * len(batches) == pytest.approx(2000, rel=0.02)
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")

@@ -234,12 +234,13 @@ def test_class_balanced_batches_hold_distinct_classes_evenly(
         return  # the estimators refuse such y
     plan = ClassBalancedBatches(batch_size, samples_per_class)
     # P classes in every batch, K samples of each (K as asked, up to half the
-    # batch; P = batch_size // K), unless there are fewer classes than that
-    k = min(samples_per_class, batch_size // 2)
+    # batch and the largest class; P = batch_size // K), unless there are
+    # fewer classes than that
+    counts = np.asarray(class_counts)
+    k = min(samples_per_class, batch_size // 2, counts.max())
     p = max(2, batch_size // k)
     if p > len(eligible):
         p, k = len(eligible), max(2, batch_size // len(eligible))
-    counts = np.asarray(class_counts)
     visits = np.zeros(len(class_counts), dtype=int)
     rows = 0
     for index, target in plan(y, np.random.default_rng(seed)):

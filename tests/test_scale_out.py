@@ -181,7 +181,7 @@ def test_bf16_trains_like_float32(digits, Estimator):
     assert abs(mixed.score(X, y) - full.score(X, y)) < 0.03
 
 
-@pytest.mark.parametrize("head", ["koch", "cosine", "exp", "distance"])
+@pytest.mark.parametrize("head", ["koch", "cosine", "exp"])  # "distance": no head
 def test_bf16_pair_scores_are_float32_logits(digits, head):
     # The head ran under bfloat16 autocast: 3000 pairs got about 300-500
     # distinct scores (3 significant digits), ties for the isotonic steps,
