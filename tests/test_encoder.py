@@ -263,6 +263,7 @@ def test_random_affine_distorts_in_pixel_space(wide):
         ({"translate": -0.1}, "translate must be a non-negative number"),
         ({"shear": float("nan")}, "shear must be a non-negative number"),
         ({"degrees": True}, "degrees must be a non-negative number"),
+        ({"scale": (0.9, 1.0, 1.1)}, "scale must be a (min, max) pair"),
     ],
 )
 def test_random_affine_checks_its_parameters(params, message):
@@ -270,6 +271,10 @@ def test_random_affine_checks_its_parameters(params, message):
 
     with pytest.raises(ValueError, match=re.escape(message)):
         RandomAffine(**params)
+    scale = [0.9, 1.1]
+    augment = RandomAffine(scale=scale)
+    scale[1] = 5.0  # the caller's list is not the transform's
+    assert augment.scale == (0.9, 1.1)
 
 
 def test_augment_is_training_only_and_seeded():
@@ -493,10 +498,10 @@ def test_ctrl_c_while_a_callback_runs_stops_the_fit(blobs):
 
 
 class InPlaceFirst(torch.nn.Module):
-    def __init__(self, width=5):
+    def __init__(self, width=5, inplace=True):
         super().__init__()
         self.layers = torch.nn.Sequential(
-            torch.nn.ReLU(inplace=True), torch.nn.Linear(width, 4)
+            torch.nn.ReLU(inplace=inplace), torch.nn.Linear(width, 4)
         )
 
     def forward(self, x):
@@ -526,6 +531,35 @@ def test_a_branch_working_in_place_leaves_the_input_alone():
         before = data.copy()
         call()
         np.testing.assert_array_equal(data, before)
+
+
+def test_in_place_branches_leave_the_input_alone_everywhere():
+    # net_.forward (skorch's path, through get_iterator) and side B of a
+    # pseudo-siamese network copy views of the caller's data too.
+    from sklearn_siamese import PairClassifier
+
+    rng = np.random.RandomState(0)
+    X, y = rng.randn(60, 5).astype(np.float32), np.repeat(np.arange(3), 20)
+    enc = SiameseEncoder(InPlaceFirst, max_epochs=1, batch_size=16, random_state=0)
+    enc.fit(X, y)
+    before = X.copy()
+    enc.net_.forward(X)
+    np.testing.assert_array_equal(X, before)
+    pairs, same = rng.randn(60, 10).astype(np.float32), np.arange(60) % 2
+    clf = PairClassifier(
+        shared=False,
+        n_features_a=5,
+        module_b=InPlaceFirst,
+        module_b__inplace=False,
+        embedding_dim=4,
+        max_epochs=1,
+        random_state=0,
+    ).fit(pairs, same)
+    clf.net_.module_.branch_b.layers[0].inplace = True  # in place from now on
+    side = np.ascontiguousarray(pairs[:, 5:])
+    before = side.copy()
+    clf.embed(side, side="b")
+    np.testing.assert_array_equal(side, before)
 
 
 def test_a_branch_with_the_wrong_output_gets_a_clear_error(blobs):
@@ -816,6 +850,26 @@ def test_class_balanced_batches_cover_classes_evenly():
         visits[classes] += 1
     assert visits[9] == 0  # a singleton class cannot form a same-class pair
     assert visits[:9].max() - visits[:9].min() <= 1
+
+
+@pytest.mark.filterwarnings("ignore:The number of unique classes")
+def test_epochs_count_the_rows_that_can_train(monkeypatch):
+    # 10 classes of 3 and 1,000 single-sample classes: one batch of the 30
+    # rows that can train (not 9 of 120), and max_epochs="auto" counts it.
+    y = np.concatenate([np.repeat(np.arange(10), 3), np.arange(10, 1010)])
+    batches = list(ClassBalancedBatches(120, 4)(y, np.random.default_rng(0)))
+    assert len(batches) == 1 and len(batches[0][0]) == 30
+    pairs = ClassBalancedBatches(16, 4)(
+        np.repeat(np.arange(500), 2), np.random.default_rng(0)
+    )
+    assert abs(sum(len(index) for index, _ in pairs) - 1000) <= 16
+    seen = []
+    monkeypatch.setattr(
+        SiameseEncoder, "_max_epochs", lambda self, n: seen.append(n) or 1
+    )
+    X = np.random.RandomState(0).randn(len(y), 5).astype(np.float32)
+    SiameseEncoder(batch_size=32, random_state=0).fit(X, y)
+    assert seen == [1]  # the plan's one batch, not round(1030 / 32)
 
 
 def test_classes_of_two_fill_the_batch_and_auto_epochs_count_batches():
