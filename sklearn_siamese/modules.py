@@ -434,7 +434,13 @@ class SiameseNetwork(nn.Module):
         if len(xs) == 1:
             return self.embed(xs[0], second=second)
         if self.branch_b is not None:
-            embeddings = (self.embed(xs[0]), self.embed(xs[1], second=True))
+            a, b = xs[0], xs[1]
+            if b._base is not None and b._base is a._base:
+                # blocks of one batch tensor: autograd versions the whole
+                # storage, so a side-B branch working in place would spoil
+                # what side A's first layer saved for the backward pass
+                b = b.clone()
+            embeddings = (self.embed(a), self.embed(b, second=True))
             if embeddings[0].shape[1] != embeddings[1].shape[1]:
                 raise ValueError(
                     "The two branches must give embeddings of one size; side A "
