@@ -133,8 +133,8 @@ class PairClassifier(ClassifierMixin, _Base):
         ``partial_fit`` always trains at the constant ``lr``.
     early_stopping : bool, default=False
         Stop when the loss on the held-out pairs has not improved for
-        ``n_iter_no_change`` epochs, and keep the best weights. Not used by
-        ``partial_fit``.
+        ``n_iter_no_change`` epochs, and keep the best weights; needs 4 or
+        more pairs of each label. Not used by ``partial_fit``.
     validation_fraction : float, default=0.1
         Fraction of the pairs held out (stratified) to calibrate
         probabilities, and for early stopping; each label keeps at least 2
@@ -512,6 +512,14 @@ class PairClassifier(ClassifierMixin, _Base):
         seed = int(np.random.RandomState(self._split_seed()).randint(_INT32_MAX))
         train, held = StratifiedHoldout(self.validation_fraction, seed)(data)
         if np.bincount(held.y, minlength=2).min() < 2:
+            if self.early_stopping:
+                min_count = StratifiedHoldout.min_count
+                raise ValueError(
+                    "early_stopping=True measures a validation loss on held-out "
+                    f"pairs, which needs {min_count} or more pairs of each label; "
+                    f"y has {np.bincount(data.y, minlength=2).min()} of one. Set "
+                    "early_stopping=False, or give more pairs."
+                )
             train = held = data  # too few pairs to hold out: calibrate in-sample
         epochs = self._max_epochs(-(-len(train) // self.batch_size))
         self._rebuild_net(

@@ -431,6 +431,25 @@ def test_partial_fit_after_early_stopping(pairs):
     assert "early_stopping" not in dict(clf.net_.callbacks_)
 
 
+def test_early_stopping_without_pairs_to_hold_out_is_an_error(pairs):
+    # With fewer than 4 pairs of a label nothing is held out: early stopping
+    # was silently off (SiameseEncoder raises in the same case).
+    P, same = pairs
+    keep = np.r_[np.flatnonzero(same == 1)[:3], np.flatnonzero(same == 0)[:20]]
+    clf = PairClassifier(**{**FAST, "early_stopping": True})
+    with pytest.raises(
+        ValueError,
+        match=re.escape(
+            "early_stopping=True measures a validation loss on held-out pairs, "
+            "which needs 4 or more pairs of each label; y has 3 of one. Set "
+            "early_stopping=False, or give more pairs."
+        ),
+    ):
+        clf.fit(P[keep], same[keep])
+    assert not clf.__sklearn_is_fitted__()
+    clf.set_params(early_stopping=False).fit(P[keep], same[keep])  # in-sample
+
+
 def test_a_large_validation_fraction_leaves_pairs_to_train_on(pairs):
     # 0.99 of 8 pairs used to hold out every pair: a "fitted" model that
     # had not taken a single training step
