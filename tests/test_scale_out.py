@@ -230,7 +230,9 @@ def test_cuda_training_data_move_to_the_gpu_once(digits):
     # a row subset (a held-out split) keeps its rows on the way
     subset = TensorData(torch.from_numpy(X), y).subset([7, 2]).to("cuda")
     assert len(subset) == 2 and subset.X.is_cuda
-    np.testing.assert_array_equal(subset.take(slice(0, 2)).cpu().numpy(), X[[7, 2]])
+    np.testing.assert_allclose(
+        subset.take(slice(0, 2)).cpu().numpy(), X[[7, 2]], rtol=1e-6
+    )
     np.testing.assert_array_equal(subset.y, y[[7, 2]])
     pairs = TensorData((torch.from_numpy(X), torch.from_numpy(X)), y).to("cuda")
     assert all(side.is_cuda for side in pairs.X)
