@@ -116,7 +116,8 @@ print(
 # ----------------------------------
 # The contrastive loss per epoch of both models, and the distances of the
 # test pairs: same-digit pairs fall below the Keras threshold of 0.5, and
-# different-digit pairs are pushed out to the margin of 1 and beyond.
+# different-digit pairs are pushed beyond it, about half of them out to the
+# margin of 1 or further.
 fig, axes = plt.subplots(1, 3, figsize=(13, 3.8))
 plot_history(encoder, ax=axes[0])
 axes[0].set_title("SiameseEncoder (random pairs)")

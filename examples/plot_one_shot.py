@@ -114,7 +114,7 @@ print(f"{'conv, 5-shot':24} {five_shot[1]:7.1%} {five_shot[3]:7.1%}")
 # %%
 # The convolutional embedding keeps its lead as the tasks get harder: telling
 # 20 new characters apart from a single drawing each is where pixel distances
-# fail. The dense branch does little better than the pixels: it learns the
+# fall far behind. The dense branch does little better than the pixels: it learns the
 # training characters, stroke position by stroke position, but little that
 # carries over to new ones.
 fig, ax = plt.subplots(figsize=(6, 4))

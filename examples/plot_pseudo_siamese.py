@@ -99,7 +99,8 @@ for name, model in {"logistic regression on [a | b]": baseline, **models}.items(
 # For pairs given a probability of about ``p`` of matching, a fraction of
 # about ``p`` should match: the points of a calibrated model lie on the
 # diagonal. The histograms show how confident each model is; the logistic
-# regression, which cannot tell pairs apart, says about 0.5 to every pair.
+# regression, which cannot tell pairs apart, stays near 0.5 (between about
+# 0.3 and 0.7) for every pair.
 fig, axes = plt.subplots(1, 2, figsize=(12, 4.5))
 axes[0].plot([0, 1], [0, 1], color="grey", linestyle=":", label="perfectly calibrated")
 bins = np.linspace(0, 1, 21)
