@@ -79,14 +79,16 @@ def _check_labels(X, y, x_name="X", y_name="y"):
             f"and {len(y)}."
         )
     check_missing_labels(y)
-    try:
-        np.unique(y)
-    except TypeError:
-        kinds = sorted({type(label).__name__ for label in y})
-        raise ValueError(
-            f"{y_name} mixes labels of types {kinds}, which cannot be ordered; "
-            "give every label one type (e.g. all str)."
-        ) from None
+    kinds = {type(label) for label in y} if y.dtype == object else ()
+    if len(kinds) > 1:  # only object arrays mix types; try to order them
+        try:
+            np.unique(y)
+        except TypeError:
+            raise ValueError(
+                f"{y_name} mixes labels of types "
+                f"{sorted(kind.__name__ for kind in kinds)}, which cannot be "
+                "ordered; give every label one type (e.g. all str)."
+            ) from None
     return y
 
 
