@@ -174,19 +174,22 @@ def torch_seed(seed, device):
 
 
 def as_tensor_data(X):
-    """A torch tensor sharing memory with ``X``, or a float32 CSR matrix.
+    """A torch tensor sharing memory with ``X``, or a CSR matrix.
 
-    Dense float64 data stay float64 (no float32 copy of the whole data
-    set): :class:`~sklearn_siamese._net.TensorData` casts each batch to
-    float32 as it gathers it. Other dtypes become float32.
+    Float64 data stay float64 (no float32 copy of the whole data set):
+    :class:`~sklearn_siamese._net.TensorData` casts each batch to float32
+    as it gathers it, and inference on the CPU runs in float64 for them.
+    Other dtypes become float32.
     """
     if sp.issparse(X):
-        return sp.csr_matrix(X, dtype=np.float32)
+        dtype = np.float64 if X.dtype == np.float64 else np.float32
+        return sp.csr_matrix(X, dtype=dtype)
     X = np.asarray(X)
+    dtype = np.float64 if X.dtype == np.float64 else np.float32
     if any(stride < 0 for stride in X.strides):  # torch cannot view these
-        X = np.ascontiguousarray(X, dtype=np.float32)
-    elif X.dtype != np.float64:
-        X = np.asarray(X, dtype=np.float32)
+        X = np.ascontiguousarray(X, dtype=dtype)
+    else:
+        X = np.asarray(X, dtype=dtype)
     with warnings.catch_warnings():
         # Read-only input (a memmap, say) is never written to.
         warnings.filterwarnings(
@@ -572,6 +575,16 @@ class SiameseMixin:
         inference go through the net's ``infer`` in inference mode (which
         also skips the view and version tracking that ``no_grad`` keeps; the
         outputs only ever become NumPy arrays).
+
+        Float64 data on the CPU (with ``precision="32"``) go through a
+        float64 copy of the module, and the outputs are float64: a matrix
+        product rounds each row differently with the number of rows and the
+        row's place in the batch (BLAS picks its kernels and blocks by shape
+        and CPU), which in float32 moves an output by an ulp with the rows
+        that share its batch; in float64 by 1e-16, which rounding to float32
+        removes. Float32 data run in float32, as fast as the module goes. A
+        module that cannot run in float64 (float32 constants of its own)
+        runs in float32.
         """
         net = self.net_
         net.check_is_fitted()
@@ -582,32 +595,32 @@ class SiameseMixin:
             net.data_device,
             copy=net.may_change_inputs(),
         )
+        run = net.infer
+        if (
+            self.precision == "32"
+            and data.is_float64
+            and torch.device(net.data_device or "cpu").type == "cpu"
+        ):
+            module = copy.deepcopy(net.module_).double()
+
+            def run(X, **fit_params):
+                X = X if isinstance(X, tuple) else (X,)
+                return module(*(x.double() for x in X), **fit_params)
+
+        outputs = []
         with torch.inference_mode():
-            outputs = [
-                to_device(_infer_rows(net, X, **fit_params), "cpu") for X, _ in batches
-            ]
+            for X, _ in batches:
+                try:
+                    out = run(X, **fit_params)
+                except (RuntimeError, TypeError):
+                    if run is net.infer or outputs:
+                        raise
+                    run = net.infer
+                    out = run(X, **fit_params)
+                outputs.append(to_device(out, "cpu"))
         if outputs and isinstance(outputs[0], tuple):
             return tuple(torch.cat(parts) for parts in zip(*outputs))
         return torch.cat(outputs)
-
-
-def _infer_rows(net, X, **fit_params):
-    """``net.infer(X)``, with a batch of one row computed as two.
-
-    A single row goes through another matrix-product path (a
-    matrix-vector product) than two or more rows, which rounds differently
-    (``predict(X[:1])`` against ``predict(X)[:1]``, most visibly at a
-    decision function's scale). Batches of other sizes can still differ in
-    the last float32 bits.
-    """
-    parts = X if isinstance(X, (tuple, list)) else (X,)
-    if len(parts[0]) != 1:
-        return net.infer(X, **fit_params)
-    twice = tuple(torch.cat([part, part]) for part in parts)
-    out = net.infer(twice if isinstance(X, (tuple, list)) else twice[0], **fit_params)
-    if isinstance(out, tuple):
-        return tuple(part[:1] for part in out)
-    return out[:1]
 
 
 def _silent(*args, **kwargs):

@@ -120,6 +120,12 @@ class TensorData(torch.utils.data.Dataset):
         X = self.X[0] if isinstance(self.X, tuple) else self.X
         return X.shape[0]
 
+    @property
+    def is_float64(self):
+        """Whether the samples are float64 (batches are float32 all the same)."""
+        Xs = self.X if isinstance(self.X, tuple) else (self.X,)
+        return all(X.dtype in (torch.float64, np.float64) for X in Xs)
+
     def __getitem__(self, i):
         return self.take(np.atleast_1d(i)), None
 

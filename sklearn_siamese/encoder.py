@@ -541,7 +541,7 @@ class SiameseEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _Base):
             reset=False,
         )
         assert_finite(X, self)
-        embeddings = self._forward(TensorData(as_tensor_data(X))).numpy()
+        embeddings = self._forward(TensorData(as_tensor_data(X))).float().numpy()
         check_finite_output(embeddings, self, fitting=False)
         return embeddings
 

@@ -453,8 +453,12 @@ class SiameseNetwork(nn.Module):
         else:
             embeddings = tuple(self.embed(x) for x in xs)
         if self.head is not None:
-            # The head in float32, also under mixed precision: a bfloat16
-            # logit (3 significant digits) would tie most pairs.
+            # The head in float32 (or float64), also under mixed precision:
+            # a bfloat16 logit (3 significant digits) would tie most pairs.
             with torch.autocast(embeddings[0].device.type, enabled=False):
-                return self.head(*(e.float() for e in embeddings))
+                return self.head(*(_at_least_float32(e) for e in embeddings))
         return tuple(embeddings)
+
+
+def _at_least_float32(x):
+    return x if x.dtype in (torch.float32, torch.float64) else x.float()

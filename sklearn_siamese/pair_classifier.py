@@ -641,11 +641,14 @@ class PairClassifier(ClassifierMixin, _Base):
     # -- scores ----------------------------------------------------------------
 
     def _scores(self, data, *, fitting=False):
-        """Similarity of each pair (higher = more similar), float64."""
+        """Similarity of each pair (higher = more similar), rounded to
+        float32 (and stored as float64): from float64 pairs, computed in
+        float64 (see ``_forward``), so that a pair's score does not depend,
+        bit for bit, on the pairs that share its batch."""
         out = self._forward(data)
         if isinstance(out, tuple):
             out = -get_distance(self.distance).paired(*out)
-        scores = out.double().numpy()
+        scores = out.float().double().numpy()
         check_finite_output(scores, self, fitting=fitting, rows="pairs")
         return scores
 
@@ -695,13 +698,19 @@ class PairClassifier(ClassifierMixin, _Base):
             Positive values predict ``classes_[1]``. With the default
             ``pos_label``, higher means more similar.
         """
-        scores = self._decision(self._pair_scores(X))
-        if self._pos_index == 1:
-            return scores
-        # "same" is classes_[0], predicted for decisions <= 0; a pair right at
-        # the cut (P(same) equal to threshold_) is "different", as with the
-        # default labels, so its decision is the least positive number
-        return np.where(scores == 0, np.nextafter(0.0, 1.0), -scores)
+        scores = self._pair_scores(X)
+        positive = self._same(scores) == (self._pos_index == 1)
+        margin = self._decision(scores) * (1 if self._pos_index == 1 else -1)
+        # the sign is the prediction's; the value is the score's distance from
+        # the cut, so that decisions keep the order of the scores
+        return np.where(
+            positive, np.maximum(margin, np.nextafter(0.0, 1.0)), np.minimum(margin, 0)
+        )
+
+    def _same(self, scores):
+        """The prediction "same" for each pair: the one comparison that
+        ``predict`` and ``decision_function`` share."""
+        return self._proba_same(scores) > self.threshold_
 
     def _decision(self, scores):
         """Scores shifted by the cut: positive for "same"."""
@@ -751,8 +760,8 @@ class PairClassifier(ClassifierMixin, _Base):
             Labels from ``classes_``: ``pos_label_`` where P(same) exceeds
             ``threshold_``.
         """
-        check_is_fitted(self)
-        return self.classes_[(self.decision_function(X) > 0).astype(int)]
+        same = self._same(self._pair_scores(X))
+        return self.classes_[np.where(same, self._pos_index, 1 - self._pos_index)]
 
     def embed(self, X, *, side="a"):
         """Embed single samples through the branch of one side.
@@ -782,7 +791,7 @@ class PairClassifier(ClassifierMixin, _Base):
             )
         second = side == "b"
         embeddings = self._forward(TensorData(as_tensor_data(X)), second=second)
-        embeddings = embeddings.numpy()
+        embeddings = embeddings.float().numpy()
         check_finite_output(embeddings, self, fitting=False)
         return embeddings
 
@@ -791,13 +800,16 @@ class PairClassifier(ClassifierMixin, _Base):
     def set_threshold(self, threshold):
         """Predict "same" when the calibrated P(same) exceeds ``threshold``.
 
-        Sets the cut of the similarity score that :meth:`predict` and
-        :meth:`decision_function` use: the highest score whose P(same) is
-        at most ``threshold``. A threshold below every calibrated P(same)
-        (0, or with isotonic calibration any value under its lowest step)
-        predicts every pair "same", one at or above them all (1) predicts
-        none; ``decision_function`` then keeps the order of the scores, all
-        positive (or all negative).
+        :meth:`predict` compares each pair's P(same), as
+        :meth:`predict_proba` gives it, with ``threshold``: one comparison,
+        so the two agree for every pair, ties included. A threshold below
+        every calibrated P(same) (0, or with isotonic calibration any value
+        under its lowest step) predicts every pair "same" but those whose
+        P(same) rounds to 0, one at or above them all (1) predicts none.
+        The sign of :meth:`decision_function` is the prediction; its size
+        is the score's distance from the cut (the highest score whose
+        P(same) is at most ``threshold``), so decisions keep the order of
+        the scores.
 
         Parameters
         ----------

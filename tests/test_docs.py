@@ -1,5 +1,6 @@
 """The Python code of the getting-started page runs, and prints what the
-page says it prints."""
+page says it prints: a trained figure within the band the page states, as
+figures differ between CPUs in the last digits."""
 
 import contextlib
 import io
@@ -30,13 +31,20 @@ def test_python_blocks_found():
 
 @pytest.mark.slow
 def test_getting_started_runs_as_written():
-    namespace = {}
+    namespace, checked = {}, 0
     for code, prose in python_blocks(PAGE.read_text()):
         out = io.StringIO()
         with contextlib.redirect_stdout(out):
             exec(compile(code, str(PAGE), "exec"), namespace)
-        claim = re.match(r"\s*This prints ([0-9.]+)", prose)
-        if claim:  # the page states the figure the block prints
+        claim = re.match(
+            r"\s*This prints about ([0-9.]+)\s+\(give or take ([0-9.]+)", prose
+        )
+        if claim:  # the page states the figure the block prints, as a band
             printed = float(out.getvalue())
-            assert f"{printed:.{len(claim.group(1)) - 2}f}" == claim.group(1)
+            figure, tolerance = map(float, claim.groups())
+            assert abs(printed - figure) <= tolerance, (printed, claim.group(0))
+            # and what it says of it: above chance, below raw pixels
+            assert 0.2 < printed < 0.735
+            checked += 1
+    assert checked == 1
     assert namespace["clf"].predict_proba(namespace["pairs"][:5]).shape == (5, 2)
