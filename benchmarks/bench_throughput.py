@@ -48,10 +48,13 @@ from torch.nn import functional as F
 
 import sklearn_siamese
 from sklearn_siamese import PairClassifier, SiameseEncoder
-from sklearn_siamese._net import ClassBalancedBatches, ShuffledBatches
 from sklearn_siamese.losses import get_loss
 from sklearn_siamese.modules import MLP, ConvNet, KochHead, SiameseNetwork
-from sklearn_siamese.sampling import make_pair_indices
+from sklearn_siamese.sampling import (
+    ClassBalancedBatches,
+    ShuffledBatches,
+    make_pair_indices,
+)
 
 BATCH_SIZE = 128
 SAMPLES_PER_CLASS = 4

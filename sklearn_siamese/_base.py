@@ -1,44 +1,35 @@
 """What every estimator of the package shares.
 
 Shared parameters and their constraints, ``module__*`` / ``optimizer__*``
-routing for ``get_params`` / ``set_params``, seeding, device choice, data
-conversion, branch construction and building the one training loop,
-:class:`~sklearn_siamese._net.SiameseNet`.
+routing for ``get_params`` / ``set_params``, branch construction, building
+and running the one training loop (:class:`~sklearn_siamese._net.SiameseNet`)
+and the one inference path of both estimators.
 """
 
 import contextlib
 import copy
 import inspect
-import os
+import signal
 import threading
-import warnings
 
 import numpy as np
-import scipy.sparse as sp
 import torch
-from sklearn import get_config
 from sklearn.base import BaseEstimator
-from sklearn.utils import assert_all_finite, check_random_state
+from sklearn.utils import check_random_state
 from skorch.callbacks import EarlyStopping, LRScheduler
 from skorch.helper import predefined_split
 from skorch.utils import to_device
 from torch.optim.lr_scheduler import CosineAnnealingLR
 
-from ._checks import sum_is_finite
+from ._accelerate import AcceleratedSiameseNet
 from ._compat import Amount, Count, HasMethods, StrOptions
-from ._net import (
-    AcceleratedSiameseNet,
-    Interrupted,
-    SiameseNet,
-    StratifiedHoldout,
-    TensorData,
-    _Sequential,
-)
+from ._data import StratifiedHoldout, TensorData, _Sequential
+from ._device import resolve_device, torch_seed
+from ._net import SiameseNet
+from ._persistence import MODEL_CLASSES, save
 from .modules import MLP, ConvNet, KochNet
 
 BRANCHES = {"mlp": MLP, "conv": ConvNet, "koch": KochNet}
-
-# Parameters routed to a sub-object, skorch style: ``module__channels=...``.
 
 _INT32_MAX = np.iinfo(np.int32).max
 
@@ -80,136 +71,6 @@ _AUTO_EPOCHS = (5, 100)
 # Names of the callbacks that the lr_schedule and early_stopping parameters
 # add (partial_fit removes them); user callbacks may not take them.
 _OWN_CALLBACKS = ("lr_schedule", "early_stopping")
-
-
-def resolve_device(device):
-    """``"auto"`` -> ``"cuda"`` when a GPU is present, else ``"cpu"``; any
-    other device is checked to exist."""
-    if isinstance(device, str) and device == "auto":
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    try:
-        parsed = torch.device(device)
-    except (RuntimeError, TypeError, ValueError):
-        raise ValueError(
-            f"device={device!r} is not a torch device; use 'auto', 'cpu', "
-            "'cuda' or 'cuda:N'."
-        ) from None
-    if parsed.type == "meta":
-        raise ValueError(
-            f"device={device!r} holds no data, so nothing can be trained or "
-            "embedded there; use 'auto', 'cpu', 'cuda' or 'cuda:N'."
-        )
-    if parsed.type == "cuda":
-        n_gpus = torch.cuda.device_count() if torch.cuda.is_available() else 0
-        if n_gpus == 0:
-            raise ValueError(
-                f"device={device!r}, but PyTorch sees no CUDA GPU here "
-                "(torch.cuda.is_available() is False); use device='auto' or "
-                "'cpu', or install a CUDA build of PyTorch."
-            )
-        if parsed.index is not None and parsed.index >= n_gpus:
-            raise ValueError(
-                f"device={device!r}, but PyTorch sees {n_gpus} CUDA GPU(s), "
-                f"numbered 0 to {n_gpus - 1}."
-            )
-    elif not device_usable(parsed):
-        raise ValueError(
-            f"device={device!r}, but this PyTorch build cannot use "
-            f"{parsed.type!r} devices here; use device='auto' or 'cpu'."
-        )
-    return str(device)
-
-
-def device_usable(device):
-    """Whether torch can put data on ``device`` (a ``torch.device``) here;
-    Apple's "mps", Intel's "xpu" and others fail in their own ways when
-    absent."""
-    if device.type == "cuda":
-        n_gpus = torch.cuda.device_count() if torch.cuda.is_available() else 0
-        return (device.index or 0) < n_gpus
-    try:
-        torch.empty(0, device=device)
-    except Exception:  # RuntimeError, AssertionError, ModuleNotFoundError...
-        return False
-    return True
-
-
-# torch's generators are global to the process: fits in concurrent threads
-# (joblib's threading backend, an in-process dask worker) take turns, or
-# they would draw from one another's seeded streams.
-_TORCH_RNG_LOCK = threading.RLock()
-
-
-def _new_lock_after_fork():
-    # A child forked while another thread held the lock would wait forever.
-    global _TORCH_RNG_LOCK
-    _TORCH_RNG_LOCK = threading.RLock()
-
-
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_new_lock_after_fork)
-
-
-@contextlib.contextmanager
-def torch_seed(seed, device):
-    """Run with torch's generators seeded, restoring them afterwards.
-
-    Library code never touches torch's global random state for good: the
-    generators are forked, seeded from ``random_state`` and restored. One
-    thread at a time runs under a seed, so that concurrent fits in threads
-    give the same results as sequential ones.
-    """
-    devices = []
-    if str(device).startswith("cuda") and torch.cuda.is_available():
-        index = torch.device(device).index
-        devices = [torch.cuda.current_device() if index is None else index]
-    with _TORCH_RNG_LOCK, torch.random.fork_rng(devices=devices):
-        # Seed only the generators that fork_rng restores (torch.manual_seed
-        # would also reseed every GPU for good).
-        torch.random.default_generator.manual_seed(seed)
-        for index in devices:
-            with torch.cuda.device(index):
-                torch.cuda.manual_seed(seed)
-        yield
-
-
-def as_tensor_data(X):
-    """A torch tensor sharing memory with ``X``, or a CSR matrix.
-
-    Float64 data stay float64 (no float32 copy of the whole data set):
-    :class:`~sklearn_siamese._net.TensorData` casts each batch to float32
-    as it gathers it, and inference on the CPU runs in float64 for them.
-    Other dtypes become float32.
-    """
-    if sp.issparse(X):
-        dtype = np.float64 if X.dtype == np.float64 else np.float32
-        return sp.csr_matrix(X, dtype=dtype)
-    X = np.asarray(X)
-    dtype = np.float64 if X.dtype == np.float64 else np.float32
-    if any(stride < 0 for stride in X.strides):  # torch cannot view these
-        X = np.ascontiguousarray(X, dtype=dtype)
-    else:
-        X = np.asarray(X, dtype=dtype)
-    with warnings.catch_warnings():
-        # Read-only input (a memmap, say) is never written to.
-        warnings.filterwarnings(
-            "ignore", message="The given NumPy array is not writable"
-        )
-        return torch.from_numpy(X)
-
-
-def assert_finite(X, estimator):
-    """Reject NaN and infinity in ``X`` as ``validate_data`` does.
-
-    For ``validate_data(..., ensure_all_finite=False)`` output. The first
-    pass of scikit-learn's check, a sum (finite only when every value is),
-    runs multi-threaded in torch, in a third of the time NumPy's takes;
-    scikit-learn's own check, with its usual error, runs only when that sum
-    is not finite.
-    """
-    if get_config()["assume_finite"] or sum_is_finite(X):
-        return
-    assert_all_finite(X, estimator_name=type(estimator).__name__, input_name="X")
 
 
 def _takes(cls, name):
@@ -490,9 +351,15 @@ class SiameseMixin:
         batches of the current parameters, no held-out split and no early
         stopping."""
         net = self.net_
-        net.lr = self.lr
-        net.batch_size = self.batch_size
-        net.batch_plan = self._batch_plan()
+        net.set_params(
+            lr=self.lr,  # skorch sets it on the optimizer's parameter groups
+            batch_size=self.batch_size,
+            batch_plan=self._batch_plan(),
+            train_split=None,
+        )
+        # skorch disables a callback (set_params(callbacks__name=None)) only
+        # by initialising every callback again, which would reset the user's
+        # callbacks: the package's own are taken out of the lists instead.
         net.callbacks = [
             cb
             for cb in net.callbacks
@@ -501,9 +368,6 @@ class SiameseMixin:
         net.callbacks_ = [
             (n, cb) for n, cb in net.callbacks_ if n not in _OWN_CALLBACKS
         ]
-        net.train_split = None
-        for group in net.optimizer_.param_groups:
-            group["lr"] = self.lr
 
     def _train(self, data, epochs):
         """Run ``epochs`` epochs of the training loop on ``data``."""
@@ -512,10 +376,13 @@ class SiameseMixin:
             # Inside the lock: concurrent fits on one GPU see each other's
             # data when they check its free memory.
             data = data.to(self.net_.data_device)
-            try:
+            with _noting_sigint() as pressed:
                 self.net_.partial_fit(data, None, epochs=epochs)
-            except Interrupted as exc:
-                raise exc.__cause__ from None
+        if pressed:
+            # skorch ends training on any KeyboardInterrupt and returns, as
+            # a callback (EarlyStopping) asks it to; Ctrl-C stops the fit
+            # (a search, a loop of fits) as in scikit-learn, with no model.
+            raise KeyboardInterrupt
         return self
 
     def save(self, path, *, metadata=None):
@@ -557,8 +424,6 @@ class SiameseMixin:
         >>> bool((loaded.transform(X[:5]) == encoder.transform(X[:5])).all())
         True
         """
-        from ._persistence import save
-
         save(self, path, metadata)
         return self
 
@@ -623,11 +488,40 @@ class SiameseMixin:
         return torch.cat(outputs)
 
 
+@contextlib.contextmanager
+def _noting_sigint():
+    """A list that gets an entry when SIGINT (Ctrl-C) arrives in the block,
+    which still raises KeyboardInterrupt as usual: Ctrl-C that lands while
+    a callback runs is told apart from the callback's own KeyboardInterrupt.
+    Only where Python's default handler is in place, in the main thread."""
+    pressed = []
+    if (
+        threading.current_thread() is not threading.main_thread()
+        or signal.getsignal(signal.SIGINT) is not signal.default_int_handler
+    ):
+        yield pressed
+        return
+
+    def handler(signum, frame):
+        pressed.append(signum)
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, handler)
+    try:
+        yield pressed
+    finally:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
 def _silent(*args, **kwargs):
     pass
 
 
 class _Base(SiameseMixin, BaseEstimator):
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        MODEL_CLASSES[cls.__name__] = cls  # what sklearn_siamese.load rebuilds
+
     def __sklearn_is_fitted__(self):
         # Fitted once a training loop is built; fit drops the previous one
         # first, so that a fit that fails leaves the estimator unfitted.

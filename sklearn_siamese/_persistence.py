@@ -23,16 +23,19 @@ from sklearn.utils.fixes import parse_version
 from sklearn.utils.validation import check_is_fitted
 from skorch.history import History
 
+from ._device import device_usable, resolve_device
 from ._version import __version__
+from .distances import DISTANCES
+from .losses import ContrastiveLoss, PrototypicalLoss, TripletLoss
+from .modules import MLP, ConvNet, KochNet
 
 FORMAT = "sklearn_siamese"
-FORMAT_VERSION = 4
-# Version 2: the Koch head of a PairClassifier with normalize=True scales
-# |e1 - e2| by sqrt(embedding_dim); version-1 files were written without it.
-# Version 3: KochNet pools a last feature map larger than 6x6 down to 6x6
-# (pool_to=6); earlier files hold dense layers as wide as the map.
-# Version 4: files may hold a built-in branch class, a built-in loss instance
-# and the set_output configuration; earlier files read as before.
+FORMAT_VERSION = 1
+
+# The estimator classes that files name, by class name; each registers
+# itself (see ``_base._Base.__init_subclass__``), so that this module needs
+# no import of them.
+MODEL_CLASSES = {}
 
 # Fitted attributes besides ``*_`` ones that the estimators need (and the
 # set_output configuration, which scikit-learn keeps in an attribute).
@@ -45,14 +48,10 @@ _PRIVATE = (
 
 
 def _builtin_branches():
-    from .modules import MLP, ConvNet, KochNet
-
     return {cls.__name__: cls for cls in (MLP, ConvNet, KochNet)}
 
 
 def _builtin_losses():
-    from .losses import ContrastiveLoss, PrototypicalLoss, TripletLoss
-
     return {
         cls.__name__: cls for cls in (ContrastiveLoss, PrototypicalLoss, TripletLoss)
     }
@@ -62,7 +61,6 @@ def _encode_loss(loss):
     """``{"loss": name, "distance": name, "params": ...}`` for a built-in
     loss with a built-in distance, else None; a loss's settings are its
     constructor's arguments, kept as attributes of the same names."""
-    from .distances import DISTANCES
 
     cls = _builtin_losses().get(type(loss).__name__)
     distance = getattr(loss, "distance", None)
@@ -140,8 +138,6 @@ def _decode(value):
             raise ValueError(f"Unknown branch network {value['branch']!r} in the file.")
         return branch
     if "loss" in value:
-        from .distances import DISTANCES
-
         loss = _builtin_losses().get(value["loss"])
         if loss is None or value.get("distance") not in DISTANCES:
             raise ValueError(f"Unknown loss {value['loss']!r} in the file.")
@@ -271,10 +267,6 @@ def load(path, *, device=None, with_metadata=False):
     >>> metadata
     {'trained_on': 'digits'}
     """
-    from ._base import resolve_device
-    from .encoder import SiameseEncoder
-    from .pair_classifier import PairClassifier
-
     if isinstance(path, (str, os.PathLike)):
         if not os.path.exists(path):
             raise FileNotFoundError(f"No such model file: {os.fspath(path)!r}.")
@@ -315,7 +307,7 @@ def load(path, *, device=None, with_metadata=False):
             f"than this sklearn_siamese {__version__} reads ({FORMAT_VERSION}); "
             "upgrade sklearn_siamese."
         )
-    classes = {"SiameseEncoder": SiameseEncoder, "PairClassifier": PairClassifier}
+    classes = MODEL_CLASSES
     name = payload.get("class")
     if not isinstance(name, str) or name not in classes:
         raise ValueError(f"Unknown estimator class {name!r} in the file.")
@@ -360,9 +352,6 @@ def _newer(version, than):
 def _rebuild(payload, cls, device):
     """The estimator (and metadata) that ``payload`` describes."""
     params = {k: _decode(v) for k, v in json.loads(payload["params"]).items()}
-    version = payload.get("format_version", 0)
-    if version < 3:
-        params.update(_unpooled_koch(params))
     estimator = cls(**params)
     estimator._validate_params()
     for name, value in json.loads(payload["fitted"]).items():
@@ -370,33 +359,13 @@ def _rebuild(payload, cls, device):
     if device is None:
         device = _available(estimator.device_)
     estimator._rebuild_net(str(device))
-    head = getattr(estimator.net_.module_, "head", None)
-    if version < 2 and hasattr(head, "scale"):
-        head.scale = 1.0
     estimator.net_.module_.load_state_dict(payload["state_dict"])
     estimator.net_.history = History(json.loads(payload["history"]))
     return estimator, json.loads(payload.get("metadata", "{}"))
 
 
-def _unpooled_koch(params):
-    """``*__pool_to=None`` for the Koch branches of a file written before
-    KochNet pooled its last feature map (format version 3)."""
-    module = params.get("module", "auto")
-    sides = {"module": module}
-    if params.get("shared") is False:
-        module_b = params.get("module_b")
-        sides["module_b"] = module if module_b is None else module_b
-    return {
-        f"{prefix}__pool_to": None
-        for prefix, branch in sides.items()
-        if branch == "koch" and f"{prefix}__pool_to" not in params
-    }
-
-
 def _available(device):
     """``device``, or the nearest one this machine has (with a warning)."""
-    from ._base import device_usable
-
     device = torch.device(device)
     if device_usable(device):
         return str(device)

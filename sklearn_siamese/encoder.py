@@ -10,24 +10,20 @@ from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 
-from ._base import SHARED_CONSTRAINTS, _Base, as_tensor_data, assert_finite
+from ._base import SHARED_CONSTRAINTS, _Base
 from ._checks import (
+    assert_finite,
     check_finite_output,
     input_shape,
     validate_numeric_data,
 )
 from ._compat import Amount, Count, StrOptions, _fit_context
-from ._net import (
-    ClassBalancedBatches,
-    RandomPairBatches,
-    RandomTripletBatches,
-    StratifiedHoldout,
-    TensorData,
-)
+from ._data import StratifiedHoldout, TensorData, as_tensor_data
 from .augment import RandomAffine
 from .distances import DISTANCES, Distance, get_distance
 from .losses import PrototypicalLoss, TripletLoss, get_loss
 from .modules import SiameseNetwork
+from .sampling import ClassBalancedBatches, RandomPairBatches, RandomTripletBatches
 
 __all__ = ["SiameseEncoder"]
 

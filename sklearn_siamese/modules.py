@@ -188,7 +188,7 @@ class KochNet(nn.Module):
     pool_to : int or None, default=6
         Largest side of the last feature map; a larger one is max-pooled
         down to it. None keeps it as it is (the dense layer then grows with
-        the image: models saved in format version 2 and before).
+        the image).
 
     References
     ----------
@@ -422,7 +422,7 @@ class SiameseNetwork(nn.Module):
             )
         if not self.normalize:
             return e
-        if e.shape[1] < 2 and self.training:  # in fit; models saved so still load
+        if e.shape[1] < 2:
             raise ValueError(
                 "normalize=True scales every embedding to length 1, which "
                 "leaves a 1-dimensional embedding only +1 and -1; use "

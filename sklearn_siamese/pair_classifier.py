@@ -14,24 +14,20 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 from torch.nn import functional as F
 
-from ._base import (
-    SHARED_CONSTRAINTS,
-    _Base,
-    _module_constraint,
-    as_tensor_data,
-    assert_finite,
-)
+from ._base import SHARED_CONSTRAINTS, _Base, _module_constraint
 from ._checks import (
+    assert_finite,
     check_finite_output,
     check_missing_labels,
     input_shape,
     validate_numeric_data,
 )
 from ._compat import Count, StrOptions, _fit_context
-from ._net import ShuffledBatches, StratifiedHoldout, TensorData
+from ._data import StratifiedHoldout, TensorData, as_tensor_data
 from .distances import get_distance
 from .losses import ContrastiveLoss
 from .modules import CosineHead, ExpHead, KochHead, SiameseNetwork
+from .sampling import ShuffledBatches
 
 __all__ = ["PairClassifier"]
 

@@ -1163,3 +1163,175 @@ class TripletSampler(_BaseSampler):
     def _resample(self, X, y):
         X_triplets = _gather(X, self.triplet_indices_, layout=self.layout)
         return X_triplets, y[self.triplet_indices_[:, 0]]
+
+
+# --------------------------------------------------------------------------
+# Batch plans: which rows make each training batch of one epoch.
+# Each plan is a picklable callable ``plan(y, rng) -> iterator of
+# (index, target)``; one call is one epoch, so batches are fresh every epoch.
+
+
+class ClassBalancedBatches:
+    """``P`` classes times ``K`` samples per batch, for in-batch losses.
+
+    ``P = batch_size // K``, so a batch has at most ``batch_size`` rows;
+    with fewer than ``P`` classes a batch holds every class, with
+    ``batch_size // n_classes`` samples each.
+
+    Classes with at least two samples are visited in random order, each
+    equally often; within a class, samples are taken in a random cyclic
+    order, so every sample is used about equally often. An epoch has about
+    as many rows as the classes of two or more samples hold, and at least
+    one batch. A class with fewer than ``K`` samples gives each of them
+    once (no row appears twice in a batch: a row with its own copy would
+    be a free same-class pair), so such batches are a little smaller; when
+    every class is smaller than ``K``, ``K`` is the largest class size and
+    more classes fill the batch.
+    Targets are the class codes of the rows.
+    """
+
+    def __init__(self, batch_size, samples_per_class):
+        self.batch_size = batch_size
+        self.samples_per_class = samples_per_class
+
+    def _layout(self, counts):
+        """``(eligible classes, P, K, batches per epoch)`` for class sizes
+        ``counts``."""
+        eligible = np.flatnonzero(counts >= 2)
+        n_classes = len(eligible)
+        # P = batch_size // K classes of K samples (a batch of P * K rows,
+        # at most batch_size); with fewer classes, all of them, each with
+        # as many samples as fill the batch
+        k = min(self.samples_per_class, self.batch_size // 2)
+        k = min(k, counts[eligible].max())  # classes all smaller: P grows
+        p = max(2, self.batch_size // k)
+        if p > n_classes:
+            p = n_classes
+            k = max(2, self.batch_size // p)
+        # A class of fewer than k samples gives each of them once (a row
+        # twice in a batch would be a same-class pair at distance 0). An
+        # epoch has about as many rows as the eligible classes hold.
+        taken = np.minimum(k, counts[eligible])
+        n_usable = counts[eligible].sum()
+        n_batches = max(1, round(n_usable * n_classes / (p * taken.sum())))
+        return eligible, p, k, n_batches
+
+    def n_batches(self, y):
+        """Batches per epoch for the class codes ``y``."""
+        return self._layout(np.bincount(y))[3]
+
+    def __call__(self, y, rng):
+        n = len(y)
+        counts = np.bincount(y)
+        eligible, p, k, n_batches = self._layout(counts)
+        n_classes = len(eligible)
+        # Class sequence: concatenated random permutations of the classes.
+        n_slots = n_batches * p
+        reps = -(-n_slots // n_classes)
+        perms = np.argsort(rng.random((reps, n_classes)), axis=1)
+        if n_classes % p:
+            _distinct_across_joins(perms, p)
+        classes = eligible[perms.ravel()[:n_slots]]
+        # The j-th visit of a class takes its members j*k ... j*k + k - 1 in a
+        # per-epoch random cyclic order.
+        visit_order = np.argsort(classes, kind="stable")
+        first_visit = np.searchsorted(classes[visit_order], classes[visit_order])
+        visit = np.empty(n_slots, dtype=np.intp)
+        visit[visit_order] = np.arange(n_slots) - first_visit
+        shuffled = rng.permutation(n)
+        members = shuffled[np.argsort(y[shuffled], kind="stable")]
+        starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
+        sizes = counts[classes][:, None]
+        offset = (visit[:, None] * k + np.arange(k)) % sizes
+        index = members[starts[classes][:, None] + offset].reshape(n_batches, p * k)
+        keep = (np.arange(k) < sizes).reshape(n_batches, p * k)
+        for batch, rows in zip(index, keep):
+            batch = batch[rows]
+            yield batch, y[batch]
+
+
+def _distinct_across_joins(perms, p):
+    """Reorder the rows of ``perms`` (permutations of the classes, visited
+    in sequence ``p`` at a time) so that a batch that takes the end of one
+    row and the start of the next holds ``p`` distinct classes; every row
+    stays a permutation, so visits stay balanced."""
+    flat = perms.reshape(-1)
+    n_classes = perms.shape[1]
+    for row in range(1, len(perms)):
+        start = row * n_classes
+        fill = -start % p  # slots of the straddling batch taken from this row
+        if not fill:
+            continue
+        clash = np.isin(perms[row], flat[start - (p - fill) : start])
+        if clash[:fill].any():
+            first = np.flatnonzero(~clash)[:fill]
+            rest = np.ones(n_classes, dtype=bool)
+            rest[first] = False
+            perms[row] = np.concatenate([perms[row, first], perms[row, rest]])
+
+
+class RandomPairBatches:
+    """Isolated random pairs, half same-class, ``batch_size // 2`` per batch.
+
+    Pairs come from :func:`~sklearn_siamese.sampling.make_pair_indices`; an
+    epoch has ``len(y) // 2`` pairs, so it embeds about ``len(y)`` samples.
+    Targets are 1 for same-class pairs and 0 otherwise.
+    """
+
+    def __init__(self, batch_size, pos_fraction=0.5):
+        self.batch_size = batch_size
+        self.pos_fraction = pos_fraction
+
+    def __call__(self, y, rng):
+        n_pairs = max(1, len(y) // 2)
+        pairs, labels = make_pair_indices(
+            y, n_pairs, pos_fraction=self.pos_fraction, random_state=_draw_seed(rng)
+        )
+        labels = labels.astype(np.float32)
+        step = max(1, self.batch_size // 2)
+        for start in range(0, n_pairs, step):
+            yield pairs[start : start + step], labels[start : start + step]
+
+
+class RandomTripletBatches:
+    """Isolated random triplets, ``batch_size // 3`` per batch.
+
+    Triplets come from :func:`~sklearn_siamese.sampling.make_triplet_indices`;
+    an epoch has ``len(y) // 3`` triplets. There is no target.
+    """
+
+    def __init__(self, batch_size):
+        self.batch_size = batch_size
+
+    def __call__(self, y, rng):
+        n = max(1, len(y) // 3)
+        triplets = make_triplet_indices(y, n, random_state=_draw_seed(rng))
+        step = max(1, self.batch_size // 3)
+        for start in range(0, n, step):
+            yield triplets[start : start + step], None
+
+
+class ShuffledBatches:
+    """Rows in a random order, ``batch_size`` per batch, with their targets.
+
+    For data that already are pairs (``PairClassifier``). A last batch of a
+    single row joins the batch before it: the branch of each side of a
+    pseudo-siamese network would see one sample, which batch normalisation
+    cannot train on.
+    """
+
+    def __init__(self, batch_size):
+        self.batch_size = batch_size
+
+    def __call__(self, y, rng):
+        order = rng.permutation(len(y))
+        starts = list(range(0, len(y), self.batch_size))
+        if len(starts) > 1 and len(y) - starts[-1] == 1:
+            starts.pop()
+        for start, stop in zip(starts, [*starts[1:], len(y)]):
+            batch = order[start:stop]
+            yield batch, y[batch]
+
+
+def _draw_seed(rng):
+    return int(rng.integers(np.iinfo(np.int32).max))

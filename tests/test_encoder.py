@@ -1,7 +1,9 @@
 """Behaviour of SiameseEncoder."""
 
+import os
 import pickle
 import re
+import signal
 import sys
 import time
 
@@ -17,8 +19,8 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
 from sklearn_siamese import SiameseEncoder
-from sklearn_siamese._net import ClassBalancedBatches
 from sklearn_siamese.losses import PrototypicalLoss
+from sklearn_siamese.sampling import ClassBalancedBatches
 
 FAST = dict(max_epochs=3, embedding_dim=8, random_state=0)
 
@@ -398,15 +400,6 @@ def test_a_fit_that_fails_in_training_leaves_the_encoder_unfitted(blobs):
     assert len(encoder.history_) == 1 and np.isfinite(encoder.transform(X)).all()
 
 
-def test_a_saved_1d_unit_sphere_model_still_embeds(blobs):
-    # fitting one is refused now; one made before still transforms
-    X, y = blobs
-    params = {**FAST, "embedding_dim": 1, "normalize": False}
-    encoder = SiameseEncoder(**params).fit(X, y)
-    encoder.net_.module_.normalize = True  # as an older version fitted it
-    assert set(np.unique(encoder.transform(X))) <= {-1.0, 1.0}
-
-
 def test_an_interrupted_first_partial_fit_leaves_no_model(blobs, monkeypatch):
     X, y = blobs
 
@@ -433,17 +426,17 @@ class CtrlCAt(torch.nn.Module):
         if self.training:
             self.calls += 1
             if self.calls == self.at:
-                raise KeyboardInterrupt
+                os.kill(os.getpid(), signal.SIGINT)
         return self.layers(x)
 
 
 @pytest.mark.parametrize("estimator", ["encoder", "pairs"])
 def test_ctrl_c_in_training_stops_the_fit(estimator):
-    # skorch's partial_fit swallows a KeyboardInterrupt: fit returned a model
-    # trained for part of an epoch (and a search went on). Ctrl-C now
-    # propagates, from fit and from every partial_fit, and a fit leaves no
-    # model; a later partial_fit keeps the model it had. A callback's
-    # KeyboardInterrupt still ends training as in skorch (EarlyStopping's).
+    # skorch's partial_fit takes any KeyboardInterrupt for the end of
+    # training; Ctrl-C propagates, from fit and from every partial_fit, and a
+    # fit leaves no model; a later partial_fit keeps the model it had. A
+    # callback's KeyboardInterrupt still ends training as in skorch
+    # (EarlyStopping's).
     from skorch.callbacks import Callback
 
     from sklearn_siamese import PairClassifier

@@ -255,7 +255,7 @@ def test_models_of_other_accelerators_load_on_cpu(tmp_path, blobs, monkeypatch):
 
 
 def test_device_usable_on_this_machine():
-    from sklearn_siamese._base import device_usable
+    from sklearn_siamese._device import device_usable
 
     assert device_usable(torch.device("cpu"))
     assert device_usable(torch.device("cuda")) == torch.cuda.is_available()
@@ -276,23 +276,6 @@ def test_newer_version_ignores_local_parts():
     assert _newer("0.2.0.dev0", "0.1.0") and not _newer("1.0rc1", "1.0")
 
 
-def test_a_loss_instance_file_tells_an_older_reader_to_upgrade(tmp_path, blobs):
-    # Files may hold what format 3 readers cannot rebuild (a loss instance
-    # here): they carry format version 4, so such a reader asks for an
-    # upgrade instead of calling the file damaged.
-    from sklearn_siamese import SiameseEncoder, _persistence
-    from sklearn_siamese.losses import TripletLoss
-
-    X, y = blobs
-    enc = SiameseEncoder(loss=TripletLoss(margin=0.5), max_epochs=1, random_state=0)
-    enc.fit(X, y).save(tmp_path / "m.pt")
-    assert torch.load(tmp_path / "m.pt", weights_only=True)["format_version"] == 4
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(_persistence, "FORMAT_VERSION", 3)
-        with pytest.raises(ValueError, match="uses format version 4, newer than"):
-            load(tmp_path / "m.pt")
-
-
 def test_missing_gpu_index_falls_back_to_the_first_gpu(monkeypatch):
     from sklearn_siamese._persistence import _available
 
@@ -302,52 +285,6 @@ def test_missing_gpu_index_falls_back_to_the_first_gpu(monkeypatch):
         assert _available("cuda:1") == "cuda"
     assert _available("cuda:0") == "cuda:0"
     assert _available("cpu") == "cpu"
-
-
-def test_version_1_koch_files_keep_their_unscaled_head(tmp_path, blobs):
-    # Format version 1 predates the sqrt(d) factor of the Koch head on
-    # unit-length embeddings; such files load with the head they were
-    # trained with.
-    from sklearn_siamese import PairClassifier, PairSampler
-
-    X, y = blobs
-    P, same = PairSampler(n_pairs=200, random_state=0).fit_resample(X, y)
-    clf = PairClassifier(max_epochs=2, embedding_dim=8, random_state=0).fit(P, same)
-    clf.save(tmp_path / "m.pt")
-    assert load(tmp_path / "m.pt").net_.module_.head.scale == pytest.approx(8**0.5)
-    payload = torch.load(tmp_path / "m.pt", weights_only=True)
-    payload["format_version"] = 1
-    torch.save(payload, tmp_path / "v1.pt")
-    assert load(tmp_path / "v1.pt").net_.module_.head.scale == 1.0
-
-
-def test_version_2_koch_files_load_without_the_last_pooling(tmp_path):
-    # Before format version 3 KochNet did not pool a last feature map
-    # larger than 6x6: such files hold a wider dense layer and load into a
-    # branch built as they were (pool_to=None)
-    import json
-
-    from sklearn_siamese import SiameseEncoder
-
-    rng = np.random.RandomState(0)
-    X, y = rng.uniform(size=(24, 16, 200)).astype(np.float32), np.repeat([0, 1, 2], 8)
-    old = SiameseEncoder(
-        "koch", module__pool_to=None, embedding_dim=8, max_epochs=1, random_state=0
-    ).fit(X, y)
-    assert old.net_.module_.branch.embed[0].in_features == 256 * 1 * 24
-    old.save(tmp_path / "m.pt")
-    payload = torch.load(tmp_path / "m.pt", weights_only=True)
-    params = json.loads(payload["params"])
-    del params["module__pool_to"]  # version 2 knew no such parameter
-    payload["params"], payload["format_version"] = json.dumps(params), 2
-    torch.save(payload, tmp_path / "v2.pt")
-    loaded = load(tmp_path / "v2.pt")
-    assert loaded.get_params()["module__pool_to"] is None
-    np.testing.assert_array_equal(loaded.transform(X), old.transform(X))
-    # a model fitted today pools, and round-trips as it is
-    new = SiameseEncoder("koch", embedding_dim=8, max_epochs=1, random_state=0)
-    new.fit(X, y).save(tmp_path / "v3.pt")
-    assert load(tmp_path / "v3.pt").net_.module_.branch.embed[0].in_features == 256 * 6
 
 
 def test_loaded_pseudo_siamese_embeds_side_b_first(tmp_path):

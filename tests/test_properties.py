@@ -200,7 +200,7 @@ def test_pair_sampler_layouts_agree(labels, n_pairs, seed):
 @FAST
 @given(n_rows=st.integers(1, 60), batch_size=st.integers(2, 20), seed=seeds)
 def test_shuffled_batches_cover_every_row_once(n_rows, batch_size, seed):
-    from sklearn_siamese._net import ShuffledBatches
+    from sklearn_siamese.sampling import ShuffledBatches
 
     y = np.arange(n_rows) % 2
     batches = list(ShuffledBatches(batch_size)(y, np.random.default_rng(seed)))
@@ -226,7 +226,7 @@ def test_shuffled_batches_cover_every_row_once(n_rows, batch_size, seed):
 def test_class_balanced_batches_hold_distinct_classes_evenly(
     class_counts, batch_size, samples_per_class, seed
 ):
-    from sklearn_siamese._net import ClassBalancedBatches
+    from sklearn_siamese.sampling import ClassBalancedBatches
 
     y = np.repeat(np.arange(len(class_counts)), class_counts)
     eligible = np.flatnonzero(np.asarray(class_counts) >= 2)
@@ -270,7 +270,7 @@ def test_stratified_holdout_keeps_two_of_each_class_to_train(counts, fraction, s
     # Every class of 4 or more rows gives between 2 and all but 2 of them,
     # whatever the fraction (0.75 of 4 rows used to leave one for training);
     # smaller classes stay whole in the training part.
-    from sklearn_siamese._net import StratifiedHoldout, TensorData
+    from sklearn_siamese._data import StratifiedHoldout, TensorData
 
     y = np.repeat(np.arange(len(counts)), counts)
     X = torch.arange(len(y), dtype=torch.float32)[:, None]
@@ -298,7 +298,7 @@ def test_stratified_holdout_keeps_two_of_each_class_to_train(counts, fraction, s
 def test_subsets_gather_the_rows_of_the_whole(n, picks, seed):
     # A subset of a subset (of pair sides too) gathers, by slice, by index
     # and by k-tuples, the rows that indexing the whole array gives.
-    from sklearn_siamese._net import TensorData
+    from sklearn_siamese._data import TensorData
 
     rng = np.random.RandomState(seed)
     A = torch.from_numpy(rng.normal(size=(n, 3)).astype(np.float32))

@@ -210,7 +210,7 @@ def test_accelerated_early_stopping(digits, Accelerator):
 def test_training_data_stay_put_on_the_cpu():
     import torch
 
-    from sklearn_siamese._net import TensorData
+    from sklearn_siamese._data import TensorData
 
     data = TensorData(torch.zeros(10, 3, dtype=torch.float64), np.zeros(10, int))
     assert data.to("cpu") is data
@@ -222,7 +222,7 @@ def test_training_data_stay_put_on_the_cpu():
 def test_cuda_training_data_move_to_the_gpu_once(digits):
     import torch
 
-    from sklearn_siamese._net import TensorData
+    from sklearn_siamese._data import TensorData
 
     X, y = digits
     data = TensorData(torch.from_numpy(X.astype(np.float64)), y).to("cuda")
@@ -263,7 +263,8 @@ def test_inference_batches_sized_by_the_widest_activation(digits):
 def test_processes_share_each_epoch_in_equal_parts():
     import torch
 
-    from sklearn_siamese._net import ShuffledBatches, TensorData, _Epoch
+    from sklearn_siamese._data import TensorData, _Epoch
+    from sklearn_siamese.sampling import ShuffledBatches
 
     data = TensorData(torch.arange(20.0)[:, None], np.arange(20))
     plan = ShuffledBatches(batch_size=2)  # 10 batches an epoch
@@ -409,12 +410,12 @@ def test_forked_child_does_not_inherit_a_held_seed_lock():
     import multiprocessing
     import threading
 
-    from sklearn_siamese import _base
+    from sklearn_siamese import _device
 
     held, release = threading.Event(), threading.Event()
 
     def fit_in_a_thread():
-        with _base._TORCH_RNG_LOCK:
+        with _device._TORCH_RNG_LOCK:
             held.set()
             release.wait(10)
 
@@ -431,9 +432,9 @@ def test_forked_child_does_not_inherit_a_held_seed_lock():
 
 
 def _acquire_seed_lock():
-    from sklearn_siamese import _base
+    from sklearn_siamese import _device
 
-    acquired = _base._TORCH_RNG_LOCK.acquire(timeout=2)
+    acquired = _device._TORCH_RNG_LOCK.acquire(timeout=2)
     if acquired:
-        _base._TORCH_RNG_LOCK.release()
+        _device._TORCH_RNG_LOCK.release()
     return acquired
