@@ -118,7 +118,7 @@ def _encode_labels(y):
     """
     if not (type(y) is np.ndarray and y.ndim == 1 and y.dtype.kind in "iu"):
         # (column_or_1d returns such a y as is, at ~0.05-0.2 ms per call.)
-        y = column_or_1d(y, input_name="y")
+        y = column_or_1d(y)
     if y.shape[0] == 0:
         raise ValueError(
             "y is empty; pairs and triplets are drawn from labelled samples, "

@@ -389,7 +389,7 @@ CASES = [
         ValueError,
         _exact(
             _NOT_NUMERIC.format(
-                "SiameseEncoder", "could not convert string to float: np.str_('a')"
+                "SiameseEncoder", f"could not convert string to float: {np.str_('a')!r}"
             )
         ),
     ),
@@ -803,7 +803,7 @@ CASES = [
         ValueError,
         _exact(
             _NOT_NUMERIC.format(
-                "PairClassifier", "could not convert string to float: np.str_('a')"
+                "PairClassifier", f"could not convert string to float: {np.str_('a')!r}"
             )
         ),
     ),
