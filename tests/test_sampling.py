@@ -890,7 +890,7 @@ def test_hard_triplets_equal_a_loop_with_every_negative_a_candidate():
 
 
 def test_hard_triplets_in_every_layout_and_chunk(monkeypatch):
-    import sklearn_siamese.sampling as sampling
+    import sklearn_siamese._indices as indices
 
     X, y = _digits()
     expected = TripletSampler(strategy="hard", random_state=0).fit(X, y)
@@ -915,7 +915,7 @@ def test_hard_triplets_in_every_layout_and_chunk(monkeypatch):
         )
         triplets = sampler.fit(data, labels).triplet_indices_
         assert (triplets[labels[triplets[:, 0]] == 0, 2] == 2).all()
-    monkeypatch.setattr(sampling, "_MINING_BUDGET", 100)
+    monkeypatch.setattr(indices, "_MINING_BUDGET", 100)
     sampler = TripletSampler(strategy="hard", random_state=0)
     assert_array_equal(sampler.fit(X, y).triplet_indices_, expected)
     with pytest.raises(ValueError, match="The 'n_candidates' parameter"):
