@@ -1,6 +1,5 @@
 """PairClassifier: "same or different?" on pairs, through the shared loop."""
 
-import math
 from numbers import Real
 
 import numpy as np
@@ -9,17 +8,17 @@ from scipy.special import expit, logit
 from sklearn.base import ClassifierMixin
 from sklearn.isotonic import IsotonicRegression
 from sklearn.linear_model import LogisticRegression
-from sklearn.utils import assert_all_finite, check_array, check_random_state
-from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted, column_or_1d
+from sklearn.utils import check_array, check_random_state
+from sklearn.utils.validation import check_is_fitted
 from torch.nn import functional as F
 
 from ._base import SHARED_CONSTRAINTS, _Base, _module_constraint
 from ._checks import (
     assert_finite,
     check_finite_output,
-    check_missing_labels,
-    input_shape,
+    check_pair_layout,
+    encode_pair_labels,
+    split_pairs,
     validate_numeric_data,
 )
 from ._compat import Count, StrOptions, _fit_context
@@ -286,7 +285,7 @@ class PairClassifier(ClassifierMixin, _Base):
     def _split_pairs(self, X, reset):
         """Validate pairs and return the two sides as model-ready data."""
         if not reset:
-            self._check_pair_shape(X)
+            check_pair_layout(self, X)
         X = validate_numeric_data(
             self,
             X,
@@ -297,149 +296,11 @@ class PairClassifier(ClassifierMixin, _Base):
             reset=reset,
         )
         assert_finite(X, self)
-        if X.ndim == 2:
-            width = X.shape[1]
-            k = self.n_features_a
-            if k is None:
-                if width % 2:
-                    raise ValueError(
-                        "PairClassifier reads 2-D X as [x1 | x2] rows, so the pair "
-                        f"width must be even; got {width} feature(s). Pass pairs "
-                        "as an array of shape (n_pairs, 2, n_features), or set "
-                        "n_features_a with shared=False for sides of different "
-                        "widths."
-                    )
-                k = width // 2
-            elif k >= width:
-                raise ValueError(
-                    f"X has {width} feature(s), so n_features_a ({k}) leaves "
-                    "none for side B; n_features_a must be smaller than the "
-                    "pair width."
-                )
-            elif self.shared and 2 * k != width:
-                raise ValueError(
-                    f"n_features_a={k} splits {width} columns into sides of "
-                    f"{k} and {width - k}; a shared branch needs sides of equal "
-                    "width. Set shared=False for sides of different widths."
-                )
-            A, B = X[:, :k], X[:, k:]
-        else:
-            if self.n_features_a is not None:
-                raise ValueError(
-                    "n_features_a applies to 2-D [x1 | x2] input only; X has "
-                    f"shape {X.shape}."
-                )
-            if X.shape[1] != 2:
-                raise ValueError(
-                    "Pairs of shape (n_pairs, 2, *sample_shape) were expected; "
-                    f"got X of shape {X.shape}, whose second axis is not 2."
-                )
-            A, B = X[:, 0], X[:, 1]
+        A, B = split_pairs(X, self.n_features_a, self.shared)
         if reset:
             self.input_shape_ = tuple(A.shape[1:])
             self.input_shape_b_ = tuple(B.shape[1:])
         return TensorData((as_tensor_data(A), as_tensor_data(B)))
-
-    def _check_pair_shape(self, X):
-        # Run before validate_data, whose "X has k features" would misreport
-        # a change of layout (k is 2 for pairs stacked on the second axis).
-        shape = input_shape(X)
-        if len(shape) < 2:
-            return
-        if len(shape) > 2 and shape[1] != 2:
-            raise ValueError(
-                "Pairs of shape (n_pairs, 2, *sample_shape) were expected; "
-                f"got X of shape {shape}, whose second axis is not 2."
-            )
-        a, b = self.input_shape_, self.input_shape_b_
-        # The layouts of fit: [x1 | x2] rows, or pairs stacked on axis 1
-        # (both fit samples of one feature).
-        rows = len(a) == len(b) == 1 and a[0] + b[0] == self.n_features_in_
-        stacked = self.n_features_in_ == 2 and a == b
-        if not stacked and len(shape) > 2:
-            raise ValueError(
-                f"X has shape {shape}, but {type(self).__name__} was fitted on "
-                f"2-D [x1 | x2] rows of {self.n_features_in_} features; pass "
-                "pairs in that layout, e.g. X.reshape(len(X), -1)."
-            )
-        if not rows and len(shape) == 2:
-            sample = ", ".join(str(n) for n in a)
-            hint = (
-                f", e.g. X.reshape(len(X), 2, {sample})"
-                if shape[1] == 2 * math.prod(a)
-                else ""
-            )
-            raise ValueError(
-                f"X has shape {shape}, but {type(self).__name__} was fitted on "
-                f"pairs of shape (n_pairs, 2, {sample}); pass pairs in that "
-                f"layout{hint}."
-            )
-        if len(shape) > 2 and shape[2:] != a:
-            raise ValueError(
-                f"X holds pairs of samples of shape {shape[2:]}, but "
-                f"{type(self).__name__} was fitted on samples of shape {a}."
-            )
-
-    def _encode_y(self, y, *, classes=None, reset=True):
-        """1 for "same" pairs, 0 for "different" ones; ``reset`` (a first
-        fit) sets ``classes_`` from ``classes``, else from ``y``."""
-        y = column_or_1d(y, warn=True)
-        check_missing_labels(y)
-        if y.dtype.kind in "fc":  # scikit-learn's error, before its cast warns
-            assert_all_finite(y, input_name="y")
-        check_classification_targets(y)
-        if not reset:
-            if classes is not None and not np.array_equal(
-                np.unique(classes), self.classes_
-            ):
-                raise ValueError(
-                    f"classes={np.unique(classes).tolist()} differs from the "
-                    f"classes_ of the first call to partial_fit, "
-                    f"{self.classes_.tolist()}; pass the same classes or none."
-                )
-            classes = self.classes_
-        elif classes is None:
-            classes = np.unique(y)
-            if len(classes) == 1:
-                raise ValueError(
-                    "PairClassifier needs 'same' and 'different' pairs to learn "
-                    f"from; y has 1 class ({classes.tolist()[0]!r})."
-                )
-            if len(classes) > 2:
-                raise ValueError(
-                    "Only binary classification is supported. PairClassifier "
-                    "classifies pairs as same or different; y has "
-                    f"{len(classes)} classes: {classes.tolist()[:10]}. To learn "
-                    "from class labels of single samples, use PairSampler or "
-                    "SiameseEncoder."
-                )
-        else:
-            classes = np.unique(classes)
-            if len(classes) != 2:
-                raise ValueError(
-                    "classes must hold the two pair labels, 'same' and "
-                    f"'different'; got {len(classes)}: {classes.tolist()[:10]}."
-                )
-        unknown = np.setdiff1d(np.unique(y), classes)
-        if len(unknown):
-            raise ValueError(
-                f"y has labels {unknown.tolist()[:10]} that are not among the "
-                f"classes {classes.tolist()}."
-            )
-        if reset:
-            if self.pos_label is None:
-                pos = 1
-            elif self.pos_label in classes.tolist():
-                pos = classes.tolist().index(self.pos_label)
-            else:
-                raise ValueError(
-                    f"pos_label={self.pos_label!r} is not one of the labels in "
-                    f"y: {classes.tolist()}."
-                )
-            self.classes_ = classes
-            self.pos_label_ = classes[pos]
-            self._pos_index = pos
-        return (np.searchsorted(classes, y) == self._pos_index).astype(np.int64)
 
     # -- fitting ---------------------------------------------------------------
 
@@ -603,7 +464,7 @@ class PairClassifier(ClassifierMixin, _Base):
                 "module__* parameters for the shared branch."
             )
         data = self._split_pairs(X, reset=reset)
-        same = self._encode_y(y, classes=classes, reset=reset)
+        same = encode_pair_labels(self, y, classes=classes, reset=reset)
         if len(same) != len(data):
             raise ValueError(
                 f"X and y have inconsistent numbers of pairs: {len(data)} and "
@@ -872,7 +733,7 @@ class PairClassifier(ClassifierMixin, _Base):
                 f"strategy={strategy!r} needs min_rate in [0, 1]; got {min_rate!r}."
             )
         scores = self._pair_scores(X)
-        same = self._encode_y(y, reset=False).astype(bool)
+        same = encode_pair_labels(self, y, reset=False).astype(bool)
         if len(same) != len(scores):
             raise ValueError(
                 f"X and y have inconsistent numbers of pairs: {len(scores)} and "
