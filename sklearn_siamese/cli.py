@@ -419,7 +419,7 @@ def cmd_embed(args):
 
 
 def cmd_evaluate(args):
-    from .metrics import one_shot_accuracy
+    from .metrics import make_one_shot_scorer
 
     _check_at_least("--n-way", args.n_way, 2)
     _check_at_least("--k-shot", args.k_shot, 1)
@@ -441,16 +441,14 @@ def cmd_evaluate(args):
             f"classes of at least {need} images; {args.image_dir} has {usable}: "
             f"{advice}"
         )
+    scorer = make_one_shot_scorer(
+        n_way=args.n_way,
+        k_shot=args.k_shot,
+        n_tasks=args.n_tasks,
+        random_state=args.random_state,
+    )
     try:
-        accuracy = one_shot_accuracy(
-            model,
-            _as_model_input(X, model),
-            y,
-            n_way=args.n_way,
-            k_shot=args.k_shot,
-            n_tasks=args.n_tasks,
-            random_state=args.random_state,
-        )
+        accuracy = scorer(model, _as_model_input(X, model), y)
     except ValueError as exc:
         raise CommandError(str(exc)) from None
     _say(
