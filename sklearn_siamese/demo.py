@@ -23,7 +23,7 @@ from sklearn.neighbors import KNeighborsClassifier
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from .cli import _prepare_output
+from ._paths import prepare_output
 from .encoder import SiameseEncoder
 from .metrics import one_shot_accuracy
 from .pair_classifier import PairClassifier
@@ -100,7 +100,7 @@ def run_demo(max_epochs=None, output_dir="sklearn-siamese-demo", random_state=0)
             f"splits, the fits and the tasks); got {random_state!r}."
         )
     if output_dir is not None:
-        _prepare_output(
+        prepare_output(
             output_dir, "output_dir", folder=True, example="sklearn-siamese-demo"
         )
     return _run_demo(epochs, output_dir, random_state)
