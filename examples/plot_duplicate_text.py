@@ -192,9 +192,9 @@ clf = PairClassifier(
     module="mlp", normalize=False, max_epochs=MAX_EPOCHS, random_state=0
 )
 clf.fit(X_train, y_train)
-pair_roc_auc = make_pair_roc_auc_scorer()  # scorer(model, pairs, labels)
+pair_auc = make_pair_roc_auc_scorer()  # scorer(model, pairs, labels)
 print(
-    f"PairClassifier: ROC AUC {pair_roc_auc(clf, X_test, y_test):.3f}, "
+    f"PairClassifier: ROC AUC {pair_auc(clf, X_test, y_test):.3f}, "
     f"accuracy {clf.score(X_test, y_test):.3f}"
 )
 
@@ -212,7 +212,7 @@ print(
 # gets five times as many epochs, at a fraction of the cost.
 encoder = SiameseEncoder(module="mlp", max_epochs=5 * MAX_EPOCHS, random_state=0)
 encoder.fit(tfidf[~is_test], groups[~is_test])
-print(f"SiameseEncoder: ROC AUC {pair_roc_auc(encoder, X_test, y_test):.3f}")
+print(f"SiameseEncoder: ROC AUC {pair_auc(encoder, X_test, y_test):.3f}")
 
 # %%
 # ROC curves on the test pairs

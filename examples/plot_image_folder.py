@@ -128,7 +128,7 @@ def best_threshold(distances, same):
     return candidates[int(np.argmax(accuracy))]
 
 
-pair_roc_auc = make_pair_roc_auc_scorer()  # scorer(encoder, pairs, same)
+pair_auc = make_pair_roc_auc_scorer()  # scorer(encoder, pairs, same)
 scores, thresholds = {}, {}
 for module, encoder in encoders.items():
     thresholds[module] = best_threshold(
@@ -137,7 +137,7 @@ for module, encoder in encoders.items():
     d_test = pair_distances(encoder, pairs_test)
     scores[module] = {
         "pair accuracy": np.mean((d_test <= thresholds[module]) == (same_test == 1)),
-        "pair ROC AUC": pair_roc_auc(encoder, pairs_test, same_test),
+        "pair ROC AUC": pair_auc(encoder, pairs_test, same_test),
         "5-way one-shot": one_shot_accuracy(
             encoder.transform(X_test), y_test, n_way=5, n_tasks=1000, random_state=0
         ),

@@ -26,7 +26,7 @@ from .distances import get_distance
 PAIR_BUDGET = 2**24
 
 
-def n_samples(X):
+def num_samples(X):
     return X.shape[0] if hasattr(X, "shape") else len(X)
 
 
@@ -144,6 +144,7 @@ def encoder_pair_distances(encoder, X_pairs):
         )
     n = first.shape[0]
     both = (sp.vstack if sp.issparse(X_pairs) else np.concatenate)([first, second])
+    # sklearn_siamese.distances: the distances the encoder trains with
     embeddings = torch.from_numpy(embed(encoder, both, 2 * n))
     return distance_of(encoder).paired(embeddings[:n], embeddings[n:]).numpy()
 

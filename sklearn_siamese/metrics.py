@@ -1,20 +1,17 @@
 """One-shot and retrieval metrics on arrays, and scorers of estimators.
 
 The metrics take arrays, as those of :mod:`sklearn.metrics` do:
-:func:`one_shot_accuracy` (Koch et al.'s N-way k-shot test, usually on
-classes never seen in training) takes embeddings, or the distances between
-samples, and their labels; :func:`precision_at_1` and
-:func:`mean_average_precision_at_r` (Musgrave et al. 2020) take embeddings.
-
-Only the ``make_*_scorer`` functions know estimators: their
-``scorer(estimator, X, y)`` callables, for ``GridSearchCV(scoring=...)`` and
-``cross_val_score`` (greater is better), score an encoder (anything with
-``transform``, such as :class:`~sklearn_siamese.SiameseEncoder`, compared by
-its ``distance``), a Pipeline or fitted search ending in one, or a pair
+:func:`one_shot_accuracy` (Koch et al.'s N-way k-shot test) takes
+embeddings, or the distances between samples, and their labels;
+:func:`precision_at_1` and :func:`mean_average_precision_at_r` (Musgrave et
+al. 2020) take embeddings. Only the ``make_*_scorer`` functions know
+estimators: their ``scorer(estimator, X, y)``, for
+``GridSearchCV(scoring=...)`` and ``cross_val_score`` (greater is better),
+scores an encoder (anything with ``transform``, compared by its
+``distance``), a Pipeline or fitted search ending in one, or a pair
 classifier (anything with ``decision_function``, or ``predict_proba``, and
-no ``transform``, such as :class:`~sklearn_siamese.PairClassifier` or a
-``CalibratedClassifierCV`` of one). The ROC AUC of pairs given their scores
-is :func:`sklearn.metrics.roc_auc_score`; :func:`make_pair_roc_auc_scorer`
+no ``transform``). The ROC AUC of pairs given their scores is
+:func:`sklearn.metrics.roc_auc_score`; :func:`make_pair_roc_auc_scorer`
 computes the scores.
 """
 
@@ -36,7 +33,7 @@ from ._response import (
     embedding_part,
     encoder_pair_distances,
     final_estimator,
-    n_samples,
+    num_samples,
     pair_similarities,
     similarities,
     unrankable,
@@ -57,7 +54,7 @@ def _check_labels(X, y, x_name="X", y_name="y"):
     """1-D labels, as many as samples in ``X``, none missing, of one
     comparable kind."""
     y = column_or_1d(y, warn=True)
-    n = n_samples(X)
+    n = num_samples(X)
     if n != len(y):
         raise ValueError(
             f"{x_name} and {y_name} have inconsistent numbers of samples: {n} "
@@ -149,6 +146,8 @@ def _prototype_scores(embeddings, metric, support_idx, query_idx):
         prototypes += embeddings[support_idx[..., k]]
     prototypes /= k_shot
     queries = np.repeat(embeddings[query_idx], n_way, axis=0)
+    # the distances encoders train with; sklearn's paired_distances puts a
+    # zero vector at cosine distance 0.5 of any other, not 1 as pairwise does
     prototypes = torch.from_numpy(prototypes.reshape(queries.shape))
     distances = get_distance(metric).paired(prototypes, torch.from_numpy(queries))
     return -distances.numpy().reshape(n_tasks, n_way)
@@ -505,7 +504,7 @@ class _Scorer:
 def _pair_task_scores(model, X, support_idx, query_idx):
     """Mean similarity of each task's query to each class's supports; each
     distinct pair is scored once."""
-    n = n_samples(X)
+    n = num_samples(X)
     keys = query_idx[:, None, None].astype(np.int64) * n + support_idx
     unique, inverse = np.unique(keys, return_inverse=True)
     scores = pair_similarities(model, X, *np.divmod(unique, n))
