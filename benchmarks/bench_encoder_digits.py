@@ -30,7 +30,9 @@ from sklearn_siamese.metrics import one_shot_accuracy
 
 def five_way(model, X, y):
     """5-way one-shot: one support per class, one query; nearest support wins."""
-    return one_shot_accuracy(model, X, y, n_way=5, n_tasks=1000, random_state=0)
+    return one_shot_accuracy(
+        model.transform(X), y, n_way=5, n_tasks=1000, random_state=0
+    )
 
 
 def main():

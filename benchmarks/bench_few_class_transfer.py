@@ -100,7 +100,8 @@ class Normalize(nn.Module):
 
 
 def five_way(model, X, y):
-    return one_shot_accuracy(model, X, y, n_way=5, n_tasks=N_TASKS, random_state=0)
+    Z = model.transform(X)
+    return one_shot_accuracy(Z, y, n_way=5, n_tasks=N_TASKS, random_state=0)
 
 
 OFFSETS = [(dx, dy) for dx in (-0.5, 0, 0.5) for dy in (-0.5, 0, 0.5)]

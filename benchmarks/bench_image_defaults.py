@@ -26,7 +26,8 @@ from sklearn_siamese.metrics import one_shot_accuracy
 
 def accuracy(model, X, y, n_way):
     """N-way one-shot: one support per class, one query; nearest support wins."""
-    return one_shot_accuracy(model, X, y, n_way=n_way, n_tasks=1000, random_state=0)
+    Z = model.transform(X)
+    return one_shot_accuracy(Z, y, n_way=n_way, n_tasks=1000, random_state=0)
 
 
 def main():

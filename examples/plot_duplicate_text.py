@@ -40,7 +40,7 @@ from sklearn.metrics import RocCurveDisplay, roc_auc_score
 from sklearn.metrics.pairwise import paired_cosine_distances
 
 from sklearn_siamese import PairClassifier, SiameseEncoder
-from sklearn_siamese.metrics import pair_roc_auc
+from sklearn_siamese.metrics import make_pair_roc_auc_scorer
 
 INTENTS = {
     "learn": [
@@ -192,8 +192,9 @@ clf = PairClassifier(
     module="mlp", normalize=False, max_epochs=MAX_EPOCHS, random_state=0
 )
 clf.fit(X_train, y_train)
+pair_auc = make_pair_roc_auc_scorer()  # scorer(model, pairs, labels)
 print(
-    f"PairClassifier: ROC AUC {pair_roc_auc(clf, X_test, y_test):.3f}, "
+    f"PairClassifier: ROC AUC {pair_auc(clf, X_test, y_test):.3f}, "
     f"accuracy {clf.score(X_test, y_test):.3f}"
 )
 
@@ -204,14 +205,14 @@ print(
 # *groups* of the training questions are known, a
 # :class:`~sklearn_siamese.SiameseEncoder` can learn from the questions and
 # their group labels instead, from every pair within its class-balanced
-# batches. Its embedding distance scores a pair;
-# :func:`~sklearn_siamese.metrics.pair_roc_auc` reads the same ``[x1 | x2]``
-# rows. An epoch of the encoder embeds the 420 training questions once, an
-# epoch of the pair classifier 3,360 pairs, so the encoder gets five times as
-# many epochs, at a fraction of the cost.
+# batches. Its embedding distance scores a pair; the scorer of
+# :func:`~sklearn_siamese.metrics.make_pair_roc_auc_scorer` reads the same
+# ``[x1 | x2]`` rows. An epoch of the encoder embeds the 420 training
+# questions once, an epoch of the pair classifier 3,360 pairs, so the encoder
+# gets five times as many epochs, at a fraction of the cost.
 encoder = SiameseEncoder(module="mlp", max_epochs=5 * MAX_EPOCHS, random_state=0)
 encoder.fit(tfidf[~is_test], groups[~is_test])
-print(f"SiameseEncoder: ROC AUC {pair_roc_auc(encoder, X_test, y_test):.3f}")
+print(f"SiameseEncoder: ROC AUC {pair_auc(encoder, X_test, y_test):.3f}")
 
 # %%
 # ROC curves on the test pairs

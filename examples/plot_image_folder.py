@@ -38,7 +38,7 @@ from sklearn.model_selection import train_test_split
 
 from sklearn_siamese import PairSampler, SiameseEncoder, load
 from sklearn_siamese.datasets import load_image_folder, make_glyphs, read_image
-from sklearn_siamese.metrics import one_shot_accuracy, pair_roc_auc
+from sklearn_siamese.metrics import make_pair_roc_auc_scorer, one_shot_accuracy
 from sklearn_siamese.plotting import plot_embedding
 
 CLASSES = ["alpha", "beta", "gamma", "delta", "epsilon"]
@@ -128,6 +128,7 @@ def best_threshold(distances, same):
     return candidates[int(np.argmax(accuracy))]
 
 
+pair_auc = make_pair_roc_auc_scorer()  # scorer(encoder, pairs, same)
 scores, thresholds = {}, {}
 for module, encoder in encoders.items():
     thresholds[module] = best_threshold(
@@ -136,9 +137,9 @@ for module, encoder in encoders.items():
     d_test = pair_distances(encoder, pairs_test)
     scores[module] = {
         "pair accuracy": np.mean((d_test <= thresholds[module]) == (same_test == 1)),
-        "pair ROC AUC": pair_roc_auc(encoder, pairs_test, same_test),
+        "pair ROC AUC": pair_auc(encoder, pairs_test, same_test),
         "5-way one-shot": one_shot_accuracy(
-            encoder, X_test, y_test, n_way=5, n_tasks=1000, random_state=0
+            encoder.transform(X_test), y_test, n_way=5, n_tasks=1000, random_state=0
         ),
     }
     print(

@@ -92,18 +92,17 @@ for model in models.values():
 # embedding of five drawings per character) is shown for the convolutional
 # encoder too.
 n_ways = [2, 5, 10, 20]
+embeddings = {name: model.transform(X_new) for name, model in models.items()}
 accuracy = {
     name: [
-        one_shot_accuracy(model, X_new, y_new, n_way=n, n_tasks=N_TASKS, random_state=0)
+        one_shot_accuracy(Z, y_new, n_way=n, n_tasks=N_TASKS, random_state=0)
         for n in n_ways
     ]
-    for name, model in models.items()
+    for name, Z in embeddings.items()
 }
-conv = models["siamese, module='conv'"]
+conv = embeddings["siamese, module='conv'"]
 five_shot = [
-    one_shot_accuracy(
-        conv, X_new, y_new, n_way=n, k_shot=5, n_tasks=N_TASKS, random_state=0
-    )
+    one_shot_accuracy(conv, y_new, n_way=n, k_shot=5, n_tasks=N_TASKS, random_state=0)
     for n in n_ways
 ]
 print(f"{'':24} {'5-way':>7} {'20-way':>7}")

@@ -86,7 +86,7 @@ def evaluate(encoder):
         "precision@1": precision_at_1(embedding, y_test),
         "MAP@R": mean_average_precision_at_r(embedding, y_test),
         "10-way one-shot": one_shot_accuracy(
-            encoder, X_test, y_test, n_way=10, n_tasks=1000, random_state=0
+            embedding, y_test, n_way=10, n_tasks=1000, random_state=0
         ),
     }
 

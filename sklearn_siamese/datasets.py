@@ -13,7 +13,13 @@ from sklearn.utils import check_random_state
 
 from ._compat import Amount, Count, validate_params
 
-__all__ = ["load_image_folder", "make_glyphs", "make_two_views", "read_image"]
+__all__ = [
+    "UnreadableImageError",
+    "load_image_folder",
+    "make_glyphs",
+    "make_two_views",
+    "read_image",
+]
 
 
 def _bezier(points, n_steps):
@@ -254,8 +260,33 @@ _SIXTEEN_BIT_PREFIX = "I;16"
 _ORIENTATION = 0x0112
 
 
-class _UnreadableImage(ValueError):
-    """An image file that cannot be read; ``reason`` says why."""
+class UnreadableImageError(ValueError):
+    """An image file that Pillow cannot read.
+
+    Raised by :func:`read_image` and :func:`load_image_folder`; a
+    ``ValueError`` whose message names the file and the fix.
+
+    Attributes
+    ----------
+    path : str
+        The file.
+    reason : str
+        Why it cannot be read, in Pillow's words (e.g. ``"image file is
+        truncated"``).
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from sklearn_siamese.datasets import UnreadableImageError, read_image
+    >>> path = os.path.join(tempfile.mkdtemp(), "a.png")
+    >>> with open(path, "wb") as f:
+    ...     _ = f.write(b"not an image")
+    >>> try:
+    ...     read_image(path, image_size=28)
+    ... except UnreadableImageError as exc:
+    ...     print(exc.reason.startswith("cannot identify image file"))
+    True
+    """
 
     def __init__(self, path, reason):
         self.path, self.reason = path, reason
@@ -292,7 +323,7 @@ def _read_8_bit(path, image_size, grayscale):
     ``(height, width)``: a uint8 array of shape ``(H, W)`` when
     ``grayscale`` else ``(H, W, 3)``. The only reader of image files, for
     :func:`load_image_folder` and the command line alike; an unreadable
-    file raises ``_UnreadableImage``. Needs Pillow."""
+    file raises :class:`UnreadableImageError`. Needs Pillow."""
     from PIL import Image, ImageOps
 
     height, width = image_size
@@ -304,7 +335,7 @@ def _read_8_bit(path, image_size, grayscale):
                 image = ImageOps.exif_transpose(image)
             image = _as_8_bit(image).convert("L" if grayscale else "RGB")
     except unreadable as exc:
-        raise _UnreadableImage(str(path), str(exc).strip()) from exc
+        raise UnreadableImageError(str(path), str(exc).strip()) from exc
     if image.size != (width, height):
         image = image.resize((width, height), Image.Resampling.BILINEAR)
     return np.asarray(image)
@@ -347,8 +378,9 @@ def read_image(path, *, image_size, grayscale=True):
     ------
     FileNotFoundError
         If ``path`` is not a file.
-    ValueError
-        If the file is not an image Pillow can read; the message names it.
+    UnreadableImageError
+        If the file is not an image Pillow can read (a ``ValueError``); the
+        message names it.
 
     See Also
     --------
@@ -565,8 +597,10 @@ def load_image_folder(
         If ``root`` is not a folder.
     ValueError
         If ``image_size`` or ``extensions`` is invalid; if no images are
-        found; if a folder with subfolders also holds images; or if an
-        image file cannot be read (the message names the file).
+        found; or if a folder with subfolders also holds images.
+    UnreadableImageError
+        If an image file cannot be read (a ``ValueError``; the message names
+        the file).
 
     See Also
     --------

@@ -16,7 +16,6 @@ import os
 import time
 
 import numpy as np
-from sklearn.base import BaseEstimator
 from sklearn.datasets import load_digits
 from sklearn.metrics import brier_score_loss
 from sklearn.model_selection import train_test_split
@@ -24,7 +23,7 @@ from sklearn.neighbors import KNeighborsClassifier
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from .cli import _prepare_output
+from ._paths import prepare_output
 from .encoder import SiameseEncoder
 from .metrics import one_shot_accuracy
 from .pair_classifier import PairClassifier
@@ -101,7 +100,7 @@ def run_demo(max_epochs=None, output_dir="sklearn-siamese-demo", random_state=0)
             f"splits, the fits and the tasks); got {random_state!r}."
         )
     if output_dir is not None:
-        _prepare_output(
+        prepare_output(
             output_dir, "output_dir", folder=True, example="sklearn-siamese-demo"
         )
     return _run_demo(epochs, output_dir, random_state)
@@ -155,17 +154,12 @@ def _run_demo(epochs, output_dir, random_state=0):
         images = (X / 16.0).astype(np.float32).reshape(-1, 8, 8)
         novel = SiameseEncoder(max_epochs=epochs, random_state=random_state)
         novel.fit(images[seen], y[seen])
+    tasks = dict(n_way=5, n_tasks=1000, random_state=random_state)
     results["one_shot_accuracy"] = one_shot_accuracy(
-        novel, images[~seen], y[~seen], n_way=5, n_tasks=1000, random_state=random_state
+        novel.transform(images[~seen]), y[~seen], **tasks
     )
-    baseline = one_shot_accuracy(
-        _PixelEncoder(),
-        images[~seen],
-        y[~seen],
-        n_way=5,
-        n_tasks=1000,
-        random_state=random_state,
-    )
+    pixels = images[~seen].reshape(np.count_nonzero(~seen), -1)
+    baseline = one_shot_accuracy(pixels, y[~seen], **tasks)
     print(
         "  5-way one-shot accuracy on the unseen digits 5-9: siamese "
         f"{results['one_shot_accuracy']:.4f}, raw pixels {baseline:.4f}\n"
@@ -192,18 +186,3 @@ def _run_demo(epochs, output_dir, random_state=0):
         plot_embedding(encoder, pipe[0].transform(X_test), y_test, ax=ax)
         ax.figure.savefig(os.path.join(output_dir, "embedding.png"), dpi=100)
     return results
-
-
-class _PixelEncoder(BaseEstimator):
-    """Raw pixels as "embeddings": the baseline of one-shot accuracy."""
-
-    distance = "euclidean"
-
-    def fit(self, X, y=None):
-        return self
-
-    def __sklearn_is_fitted__(self):
-        return True
-
-    def transform(self, X):
-        return np.asarray(X, dtype=np.float32).reshape(len(X), -1)

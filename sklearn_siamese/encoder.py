@@ -22,6 +22,7 @@ from ._data import StratifiedHoldout, TensorData, as_tensor_data
 from .augment import RandomAffine
 from .distances import DISTANCES, Distance, get_distance
 from .losses import PrototypicalLoss, TripletLoss, get_loss
+from .metrics import precision_at_1
 from .modules import SiameseNetwork
 from .sampling import ClassBalancedBatches, RandomPairBatches, RandomTripletBatches
 
@@ -561,8 +562,6 @@ class SiameseEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _Base):
         score : float
             Leave-one-out 1-NN accuracy, in ``[0, 1]``.
         """
-        from .metrics import precision_at_1
-
         embeddings = self.transform(X)
         y = np.asarray(y)
         if len(y) != len(embeddings):

@@ -1,44 +1,44 @@
-"""One-shot, retrieval and pair-verification metrics, and their scorers.
+"""One-shot and retrieval metrics on arrays, and scorers of estimators.
 
-Three ways to judge a siamese model, in the style of :mod:`sklearn.metrics`:
-
-- :func:`one_shot_accuracy`: Koch et al.'s N-way k-shot test. Each task
-  shows ``n_way`` classes by ``k_shot`` examples each and asks which of them
-  a new query belongs to; it is usually run on classes never seen in
-  training.
-- :func:`precision_at_1` and :func:`mean_average_precision_at_r`: retrieval
-  quality of embeddings (Musgrave et al. 2020), leaving each query out.
-- :func:`pair_roc_auc`: how well a model ranks "same" pairs above
-  "different" ones (verification).
-
-Metrics that take an estimator accept an encoder (anything with
-``transform``, such as :class:`~sklearn_siamese.SiameseEncoder`, compared by
-its ``distance``) or a pair classifier (anything with ``decision_function``,
-or ``predict_proba``, and no ``transform``, such as
-:class:`~sklearn_siamese.PairClassifier` or a ``CalibratedClassifierCV`` of
-one). The
-``make_*_scorer`` functions wrap them as ``scorer(estimator, X, y)``
-callables for ``GridSearchCV(scoring=...)`` and ``cross_val_score``; greater
-is better for all of them.
+The metrics take arrays, as those of :mod:`sklearn.metrics` do:
+:func:`one_shot_accuracy` (Koch et al.'s N-way k-shot test) takes
+embeddings, or the distances between samples, and their labels;
+:func:`precision_at_1` and :func:`mean_average_precision_at_r` (Musgrave et
+al. 2020) take embeddings. Only the ``make_*_scorer`` functions know
+estimators: their ``scorer(estimator, X, y)``, for
+``GridSearchCV(scoring=...)`` and ``cross_val_score`` (greater is better),
+scores an encoder (anything with ``transform``, compared by its
+``distance``), a Pipeline or fitted search ending in one, or a pair
+classifier (anything with ``decision_function``, or ``predict_proba``, and
+no ``transform``). The ROC AUC of pairs given their scores is
+:func:`sklearn.metrics.roc_auc_score`; :func:`make_pair_roc_auc_scorer`
+computes the scores.
 """
 
-import contextlib
-import warnings
+import functools
 
 import numpy as np
-import scipy.sparse as sp
-from sklearn.calibration import CalibratedClassifierCV
-from sklearn.frozen import FrozenEstimator
+import torch
 from sklearn.metrics import pairwise_distances, roc_auc_score
-from sklearn.model_selection import FixedThresholdClassifier, TunedThresholdClassifierCV
 from sklearn.neighbors import NearestNeighbors
-from sklearn.pipeline import Pipeline
 from sklearn.utils import check_array, check_random_state, column_or_1d
 from sklearn.utils.validation import check_is_fitted
 
 from ._checks import check_missing_labels
-from ._compat import Count, HasMethods, StrOptions, validate_params
-from .distances import get_distance
+from ._compat import Count, StrOptions, validate_params
+from ._response import (
+    check_scorable,
+    distance_of,
+    embed,
+    embedding_part,
+    encoder_pair_distances,
+    final_estimator,
+    num_samples,
+    pair_similarities,
+    similarities,
+    unrankable,
+)
+from .distances import DISTANCES, get_distance
 
 __all__ = [
     "make_one_shot_scorer",
@@ -46,33 +46,15 @@ __all__ = [
     "make_retrieval_scorer",
     "mean_average_precision_at_r",
     "one_shot_accuracy",
-    "pair_roc_auc",
     "precision_at_1",
 ]
-
-# Pairs scored per decision_function call hold at most this many values, so
-# that one-shot tasks on large images do not build gigabytes of pairs.
-_PAIR_BUDGET = 2**24
-
-_ESTIMATOR = [
-    HasMethods(["transform"]),
-    HasMethods(["decision_function"]),
-    HasMethods(["predict_proba"]),
-]
-
-
-# -- helpers -------------------------------------------------------------------
-
-
-def _n_samples(X):
-    return X.shape[0] if hasattr(X, "shape") else len(X)
 
 
 def _check_labels(X, y, x_name="X", y_name="y"):
     """1-D labels, as many as samples in ``X``, none missing, of one
     comparable kind."""
     y = column_or_1d(y, warn=True)
-    n = _n_samples(X)
+    n = num_samples(X)
     if n != len(y):
         raise ValueError(
             f"{x_name} and {y_name} have inconsistent numbers of samples: {n} "
@@ -92,190 +74,7 @@ def _check_labels(X, y, x_name="X", y_name="y"):
     return y
 
 
-def _embedding_steps(estimator):
-    """The steps of a Pipeline before its last one when that is a fitted
-    classifier of samples (more than two classes, or any classifier right
-    after a SiameseEncoder: kNN on the embeddings, say), whose one-shot or
-    retrieval quality is that of its embedding; a fitted search or a frozen
-    estimator is unwrapped first; anything else as it is."""
-    if hasattr(estimator, "best_estimator_"):  # a fitted search over one
-        estimator = estimator.best_estimator_
-    if isinstance(estimator, FrozenEstimator):
-        estimator = estimator.estimator
-    if isinstance(estimator, Pipeline) and len(estimator) > 1:
-        from .encoder import SiameseEncoder  # only when needed: it loads torch
-
-        steps = estimator[:-1]
-        classes = getattr(estimator[-1], "classes_", None)
-        after_encoder = isinstance(_final_estimator(steps), SiameseEncoder)
-        if (
-            classes is not None
-            and (len(classes) > 2 or after_encoder)
-            and hasattr(steps, "transform")
-        ):
-            return steps
-    return estimator
-
-
-def _final_estimator(estimator):
-    """The model that scores: the last step of a Pipeline, the best
-    estimator of a fitted search, the classifier inside a threshold tuner
-    or a calibrator, or a frozen estimator, at any depth."""
-    while True:
-        if isinstance(estimator, Pipeline):
-            estimator = estimator.steps[-1][1]
-        elif hasattr(estimator, "best_estimator_"):  # a fitted search
-            estimator = estimator.best_estimator_
-        elif isinstance(
-            estimator, (TunedThresholdClassifierCV, FixedThresholdClassifier)
-        ) and hasattr(estimator, "estimator_"):
-            estimator = estimator.estimator_
-        elif isinstance(estimator, FrozenEstimator):
-            estimator = estimator.estimator
-        elif isinstance(estimator, CalibratedClassifierCV) and hasattr(
-            estimator, "calibrated_classifiers_"
-        ):
-            estimator = estimator.calibrated_classifiers_[0].estimator
-        else:
-            return estimator
-
-
-def _estimator_metric(estimator):
-    """The sklearn metric name of an encoder's ``distance`` (default L2)."""
-    distance = getattr(_final_estimator(estimator), "distance", None)
-    if distance is None:
-        return "euclidean"
-    return get_distance(distance).metric
-
-
-def _paired_distances(a, b, metric):
-    """Distances between ``a[..., :]`` and ``b[..., :]``, broadcast."""
-    if metric == "euclidean":
-        return np.sqrt(np.sum((a - b) ** 2, axis=-1))
-    if metric == "manhattan":
-        return np.sum(np.abs(a - b), axis=-1)
-    if metric == "cosine":
-        # As sklearn's cosine distance: a zero vector is at distance 1.
-        na = np.linalg.norm(a, axis=-1, keepdims=True)
-        nb = np.linalg.norm(b, axis=-1, keepdims=True)
-        a = np.divide(a, na, out=np.zeros(np.shape(a)), where=na > 0)
-        b = np.divide(b, nb, out=np.zeros(np.shape(b)), where=nb > 0)
-        return 1.0 - np.sum(a * b, axis=-1)
-    raise ValueError(
-        f"The estimator's distance {metric!r} is not supported; use "
-        "'euclidean', 'cosine' or 'manhattan'."
-    )
-
-
-@contextlib.contextmanager
-def _as_fitted():
-    """The metrics hand a model NumPy arrays (pairs, gathered samples) even
-    when it was fitted on a DataFrame: scikit-learn's warning about missing
-    feature names would be noise the caller cannot avoid."""
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message="X does not have valid feature names")
-        yield
-
-
-def _embed(estimator, X, n_samples):
-    with _as_fitted():
-        embeddings = np.asarray(estimator.transform(X), dtype=np.float64)
-    if embeddings.ndim != 2 or len(embeddings) != n_samples:
-        raise ValueError(
-            "estimator.transform must return embeddings of shape (n_samples, "
-            f"n_dims) = ({n_samples}, n_dims); got shape {embeddings.shape}."
-        )
-    return embeddings
-
-
-def _similarity_sign(estimator, pos_label=None):
-    """+1 if the estimator's ``decision_function`` grows towards ``pos_label``.
-
-    ``pos_label=None`` is the ``pos_label_`` of the estimator (of the last
-    step of a Pipeline, of the best estimator of a search) if it has one, else
-    ``classes_[1]``: scikit-learn's decision functions grow towards
-    ``classes_[1]``.
-    """
-    classes = getattr(estimator, "classes_", None)
-    if pos_label is None:
-        pos_label = getattr(_final_estimator(estimator), "pos_label_", None)
-    if classes is None or len(classes) != 2 or pos_label is None:
-        return 1.0
-    classes = np.asarray(classes).tolist()
-    if pos_label == classes[1]:
-        return 1.0
-    if pos_label == classes[0]:
-        return -1.0
-    raise ValueError(
-        f"pos_label={pos_label!r} is not one of the estimator's classes_ {classes}."
-    )
-
-
-def _decisions(estimator, pairs, n_pairs):
-    """Scores of the pairs that grow towards ``classes_[1]``: the
-    ``decision_function``, else the ``classes_[1]`` column of
-    ``predict_proba``."""
-    method = (
-        "decision_function"
-        if hasattr(estimator, "decision_function")
-        else "predict_proba"
-    )
-    with _as_fitted():
-        scores = np.asarray(getattr(estimator, method)(pairs), dtype=np.float64)
-    if method == "predict_proba" and scores.ndim == 2 and scores.shape[1] == 2:
-        scores = scores[:, 1]
-    if scores.shape != (n_pairs,):
-        expected = "one score" if method == "decision_function" else "two columns"
-        raise ValueError(
-            f"estimator.{method} must return {expected} per pair, for "
-            f"{n_pairs} pairs; got shape {scores.shape}."
-        )
-    return scores
-
-
-def _pair_decisions(estimator, X, first, second):
-    """``decision_function`` of the pairs ``(X[first[i]], X[second[i]])``.
-
-    Pairs take the layout the estimator was fitted on: ``[x1 | x2]`` rows
-    when ``X`` is 2-D and the estimator (or its final step) saw twice as
-    many features (and for sparse ``X``), else ``(n_pairs, 2,
-    *sample_shape)`` arrays.
-    """
-    if sp.issparse(X):
-        X = X.tocsr()
-    else:
-        X = np.asarray(X)
-    # The outer width is that of a Pipeline whose first steps change the
-    # number of features (PCA); the final one that of a pipeline that makes
-    # the pairs itself (an imblearn PairSampler).
-    widths = {
-        getattr(estimator, "n_features_in_", None),
-        getattr(_final_estimator(estimator), "n_features_in_", None),
-    }
-    # A pipeline that makes [x1 | x2] rows itself (imblearn, PairSampler(layout=
-    # "2d")) takes rows, whatever steps follow the sampler.
-    sampler_layouts = {
-        getattr(step, "layout", None)
-        for _, step in (estimator.steps if isinstance(estimator, Pipeline) else [])
-        if getattr(step, "_estimator_type", None) == "sampler"
-    }
-    rows = sp.issparse(X) or (
-        X.ndim == 2 and (2 * X.shape[1] in widths or "2d" in sampler_layouts)
-    )
-    sample_size = max(1, int(np.prod(X.shape[1:])))
-    step = max(1, _PAIR_BUDGET // (2 * sample_size))
-    scores = []
-    for start in range(0, len(first), step):
-        a = X[first[start : start + step]]
-        b = X[second[start : start + step]]
-        if sp.issparse(X):
-            pairs = sp.hstack([a, b], format="csr")
-        elif rows:
-            pairs = np.hstack([a, b])
-        else:
-            pairs = np.stack([a, b], axis=1)
-        scores.append(_decisions(estimator, pairs, a.shape[0]))
-    return np.concatenate(scores) if scores else np.zeros(0)
+# -- one-shot --------------------------------------------------------------------
 
 
 def _distinct(rng, n, k, shape):
@@ -299,29 +98,14 @@ def _distinct(rng, n, k, shape):
 
 
 def _draw_tasks(y, n_way, k_shot, n_tasks, rng):
-    """Draw ``n_tasks`` N-way k-shot tasks from the labels ``y``.
+    """Draw ``n_tasks`` N-way k-shot tasks from the labels ``y`` with ``rng``.
 
     Each task takes ``n_way`` distinct classes among those with at least
     ``k_shot + 1`` samples, ``k_shot`` distinct support samples of each, and
-    one more sample of one of them (the target) as the query.
-
-    Parameters
-    ----------
-    y : ndarray of shape (n_samples,)
-        Class labels.
-    n_way, k_shot, n_tasks : int
-        Classes per task, supports per class, and tasks.
-    rng : numpy.random.RandomState
-        Source of randomness.
-
-    Returns
-    -------
-    support_idx : ndarray of shape (n_tasks, n_way, k_shot)
-        Indices into ``y`` of each task's supports, one row per class.
-    query_idx : ndarray of shape (n_tasks,)
-        Index into ``y`` of each task's query.
-    target : ndarray of shape (n_tasks,)
-        Position in ``range(n_way)`` of the query's class in its task.
+    one more sample of one of them (the target) as the query. Returns
+    ``support_idx`` of shape ``(n_tasks, n_way, k_shot)`` (indices into
+    ``y``, one row per class), ``query_idx`` of shape ``(n_tasks,)`` and
+    ``target``, the position in ``range(n_way)`` of each query's class.
     """
     classes, codes = np.unique(y, return_inverse=True)
     codes = codes.reshape(-1)
@@ -345,61 +129,40 @@ def _draw_tasks(y, n_way, k_shot, n_tasks, rng):
     return support_idx, query_idx, target
 
 
-def _unrankable(estimator, what):
-    raise ValueError(
-        f"{type(estimator).__name__} gave {what}, so one_shot_accuracy cannot "
-        "rank the supports; check the model (e.g. a diverged fit) and its input."
-    )
+def _one_shot(y, task_scores, n_way, k_shot, n_tasks, random_state):
+    """The fraction of tasks whose query is most similar to its own class, by
+    ``task_scores(support_idx, query_idx)`` of shape ``(n_tasks, n_way)``."""
+    rng = check_random_state(random_state)
+    support_idx, query_idx, target = _draw_tasks(y, n_way, k_shot, n_tasks, rng)
+    scores = task_scores(support_idx, query_idx)
+    return float(np.mean(np.argmax(scores, axis=1) == target))
 
 
-def _task_scores(estimator, X, n_samples, support_idx, query_idx):
-    """Similarity of each task's query to each of its classes, (n_tasks, n_way)."""
+def _prototype_scores(embeddings, metric, support_idx, query_idx):
+    """Minus the distance of each task's query to each of its prototypes."""
     n_tasks, n_way, k_shot = support_idx.shape
-    if hasattr(estimator, "transform"):
-        embeddings = _embed(estimator, X, n_samples)
-        if not np.isfinite(embeddings).all():
-            _unrankable(estimator, "NaN or infinite embeddings")
-        prototypes = embeddings[support_idx[..., 0]]
-        for k in range(1, k_shot):
-            prototypes += embeddings[support_idx[..., k]]
-        prototypes /= k_shot
-        queries = embeddings[query_idx][:, None, :]
-        return -_paired_distances(prototypes, queries, _estimator_metric(estimator))
-    # Pair classifier: score every distinct (query, support) pair once.
-    keys = query_idx[:, None, None].astype(np.int64) * n_samples + support_idx
-    unique, inverse = np.unique(keys, return_inverse=True)
-    first, second = np.divmod(unique, n_samples)
-    scores = _pair_decisions(estimator, X, first, second)
-    if np.isnan(scores).any():
-        _unrankable(estimator, "NaN pair scores")
-    scores *= _similarity_sign(estimator)
-    return scores[inverse.reshape(n_tasks, n_way, k_shot)].mean(axis=2)
+    prototypes = embeddings[support_idx[..., 0]]
+    for k in range(1, k_shot):
+        prototypes += embeddings[support_idx[..., k]]
+    prototypes /= k_shot
+    queries = np.repeat(embeddings[query_idx], n_way, axis=0)
+    # the distances encoders train with; sklearn's paired_distances puts a
+    # zero vector at cosine distance 0.5 of any other, not 1 as pairwise does
+    prototypes = torch.from_numpy(prototypes.reshape(queries.shape))
+    distances = get_distance(metric).paired(prototypes, torch.from_numpy(queries))
+    return -distances.numpy().reshape(n_tasks, n_way)
 
 
-class _Scorer:
-    """``scorer(estimator, X, y)`` calling a metric with fixed keywords."""
-
-    def __init__(self, factory, metric, kwargs):
-        self._factory = factory
-        self._metric = metric
-        self._kwargs = kwargs
-
-    def __call__(self, estimator, X, y):
-        return self._metric(estimator, X, y, **self._kwargs)
-
-    def __repr__(self):
-        args = ", ".join(f"{key}={value!r}" for key, value in self._kwargs.items())
-        return f"{self._factory}({args})"
-
-
-# -- one-shot --------------------------------------------------------------------
+def _mean_distance_scores(distances, support_idx, query_idx):
+    """Minus the mean distance of each task's query to each class's supports."""
+    return -distances[query_idx[:, None, None], support_idx].mean(axis=2)
 
 
 @validate_params(
     {
-        "estimator": _ESTIMATOR,
-        "X": ["array-like", "sparse matrix"],
+        "X": ["array-like"],
         "y": ["array-like"],
+        "metric": [StrOptions({*DISTANCES, "precomputed"})],
         "n_way": [Count(2, None, closed="left")],
         "k_shot": [Count(1, None, closed="left")],
         "n_tasks": [Count(1, None, closed="left")],
@@ -408,48 +171,37 @@ class _Scorer:
     prefer_skip_nested_validation=True,
 )
 def one_shot_accuracy(
-    estimator, X, y, *, n_way=20, k_shot=1, n_tasks=1000, random_state=None
+    X, y, *, metric="euclidean", n_way=20, k_shot=1, n_tasks=1000, random_state=None
 ):
     """Accuracy on random N-way k-shot classification tasks.
 
     The test of Koch et al. (2015): each task draws ``n_way`` distinct
     classes (among those with at least ``k_shot + 1`` samples), ``k_shot``
     support samples of each, and one query from one of those classes,
-    distinct from the supports. The task is solved when the query's most
-    similar class is its own:
-
-    - for an encoder (anything with ``transform``), the class whose
-      supports' mean embedding (its prototype; the support itself when
-      ``k_shot=1``) is nearest to the query's embedding, by the
-      estimator's ``distance`` (Euclidean when it has none);
-    - for a pair classifier (anything with ``decision_function``, or
-      ``predict_proba``, and no ``transform``), the class with the highest
-      mean ``decision_function`` (or probability of ``classes_[1]``) of the
-      (query, support) pairs; the sign is turned round when the
-      estimator's ``pos_label_`` (its "same" label) is ``classes_[0]``.
-
+    distinct from the supports. The task is solved when the query is
+    nearest to its own class: to the mean embedding of its supports (its
+    prototype; the support itself when ``k_shot=1``), or with
+    ``metric="precomputed"`` at the least mean distance to its supports.
     Ties go to the class drawn first in the task, whose position is random,
     so a model that cannot tell classes apart scores about ``1 / n_way``.
-    All tasks are drawn and scored at once: ``X`` is embedded once, and a
-    pair classifier scores each distinct (query, support) pair once, in as
-    few ``decision_function`` calls as memory allows (one, unless the pairs
-    would hold more than 2**24 values).
+    :func:`make_one_shot_scorer` scores an estimator on the same tasks,
+    a pair classifier (which has no embeddings) included.
 
     Parameters
     ----------
-    estimator : estimator object
-        A fitted encoder (with ``transform``) or pair classifier (with
-        ``decision_function`` or ``predict_proba``), or a Pipeline ending in
-        one. A Pipeline ending in a classifier of more than two classes, or
-        in any classifier right after a SiameseEncoder (``[scaler, encoder,
-        kNN]``), is scored on the steps before it, its embedding. A pair
-        classifier gets ``[x1 | x2]`` rows when ``X`` is 2-D and it was
-        fitted on twice as many features (``n_features_in_``), else pairs
-        of shape ``(n_pairs, 2, *sample_shape)``.
-    X : {array-like, sparse matrix} of shape (n_samples, ...)
-        Samples, typically of classes not seen in training.
+    X : array-like of shape (n_samples, n_dims) or (n_samples, n_samples)
+        Embeddings, e.g. ``encoder.transform(samples)``, typically of
+        classes not seen in training; with ``metric="precomputed"``, the
+        distance of every sample as a query (row) to every sample as a
+        support (column), infinite values allowed: minus a pair
+        classifier's ``decision_function`` of each pair, say.
     y : array-like of shape (n_samples,)
         Their class labels.
+    metric : {"euclidean", "cosine", "manhattan", "precomputed"}, \
+            default="euclidean"
+        The distance between embeddings, as :mod:`sklearn_siamese.distances`
+        computes it (a zero vector is at cosine distance 1), or
+        ``"precomputed"``.
     n_way : int, default=20
         Classes per task; chance accuracy is ``1 / n_way``.
     k_shot : int, default=1
@@ -467,7 +219,7 @@ def one_shot_accuracy(
 
     See Also
     --------
-    make_one_shot_scorer : The same accuracy as a scorer for model selection.
+    make_one_shot_scorer : The same accuracy as a scorer of estimators.
 
     References
     ----------
@@ -478,101 +230,44 @@ def one_shot_accuracy(
 
     Examples
     --------
-    Train on the digits 0 to 4, then test one-shot on the unseen 5 to 9:
+    Three classes far apart: every task is solved, from the embeddings as
+    from their distances.
 
-    >>> from sklearn.datasets import load_digits
-    >>> from sklearn_siamese import SiameseEncoder
+    >>> import numpy as np
     >>> from sklearn_siamese.metrics import one_shot_accuracy
-    >>> X, y = load_digits(return_X_y=True)
-    >>> seen = y < 5
-    >>> encoder = SiameseEncoder(max_epochs=2, random_state=0)
-    >>> encoder = encoder.fit(X[seen] / 16, y[seen])
-    >>> accuracy = one_shot_accuracy(
-    ...     encoder, X[~seen] / 16, y[~seen], n_way=5, n_tasks=200, random_state=0
-    ... )
-    >>> accuracy > 1 / 5  # better than chance
-    True
+    >>> embeddings = np.array([[0.0], [0.1], [5.0], [5.2], [9.0], [9.1]])
+    >>> y = [0, 0, 1, 1, 2, 2]
+    >>> one_shot_accuracy(embeddings, y, n_way=3, n_tasks=100, random_state=0)
+    1.0
+    >>> distances = np.abs(embeddings - embeddings.T)
+    >>> one_shot_accuracy(distances, y, metric="precomputed", n_way=3, n_tasks=100)
+    1.0
     """
-    y = _check_labels(X, y)
-    check_is_fitted(estimator)
-    estimator = _embedding_steps(estimator)
-    rng = check_random_state(random_state)
-    support_idx, query_idx, target = _draw_tasks(y, n_way, k_shot, n_tasks, rng)
-    scores = _task_scores(estimator, X, len(y), support_idx, query_idx)
-    return float(np.mean(np.argmax(scores, axis=1) == target))
-
-
-@validate_params(
-    {
-        "n_way": [Count(2, None, closed="left")],
-        "k_shot": [Count(1, None, closed="left")],
-        "n_tasks": [Count(1, None, closed="left")],
-        "random_state": ["random_state"],
-    },
-    prefer_skip_nested_validation=True,
-)
-def make_one_shot_scorer(*, n_way=5, k_shot=1, n_tasks=500, random_state=0):
-    """Make a scorer of :func:`one_shot_accuracy`.
-
-    Parameters
-    ----------
-    n_way : int, default=5
-        Classes per task. Cross-validation folds must hold at least
-        ``n_way`` classes with ``k_shot + 1`` samples each.
-    k_shot : int, default=1
-        Support samples per class.
-    n_tasks : int, default=500
-        Tasks per evaluation.
-    random_state : int, RandomState instance or None, default=0
-        Draws the tasks. The default int draws the same tasks for every
-        candidate on the same fold, so candidates are compared on equal
-        terms; a RandomState instance draws new tasks at every call (which
-        ones depends on how the calls are spread over ``n_jobs`` workers,
-        each of which gets its own copy, so prefer an int).
-
-    Returns
-    -------
-    scorer : callable
-        ``scorer(estimator, X, y)`` returns ``one_shot_accuracy(estimator,
-        X, y, ...)``; greater is better. It scores a ``[scaler, encoder,
-        kNN]`` pipeline on its embedding, so it serves in a search over
-        such a pipeline.
-
-    See Also
-    --------
-    one_shot_accuracy : The metric.
-
-    Examples
-    --------
-    >>> from sklearn.datasets import load_digits
-    >>> from sklearn.model_selection import GridSearchCV
-    >>> from sklearn_siamese import SiameseEncoder
-    >>> from sklearn_siamese.metrics import make_one_shot_scorer
-    >>> scorer = make_one_shot_scorer(n_way=5, n_tasks=100)
-    >>> scorer
-    make_one_shot_scorer(n_way=5, k_shot=1, n_tasks=100, random_state=0)
-    >>> X, y = load_digits(return_X_y=True)
-    >>> search = GridSearchCV(
-    ...     SiameseEncoder(max_epochs=2, random_state=0),
-    ...     {"margin": [0.5, 1.0]},
-    ...     scoring=scorer,
-    ...     cv=2,
-    ... )
-    >>> search = search.fit(X[:200] / 16, y[:200])
-    >>> print(search.best_score_ > 1 / 5)  # better than chance
-    True
-    """
-    return _Scorer(
-        "make_one_shot_scorer",
-        one_shot_accuracy,
-        dict(n_way=n_way, k_shot=k_shot, n_tasks=n_tasks, random_state=random_state),
+    precomputed = metric == "precomputed"
+    # float64 whatever the dtype: the prototypes are sums of embeddings
+    X = check_array(
+        X, dtype=np.float64, ensure_all_finite=not precomputed, input_name="X"
     )
+    y = _check_labels(X, y)
+    if not precomputed:
+        task_scores = functools.partial(_prototype_scores, X, metric)
+    elif X.shape[1] != X.shape[0]:
+        raise ValueError(
+            "metric='precomputed' needs X of shape (n_samples, n_samples), the "
+            "distance of every query (row) to every support (column); got X of "
+            f"shape {X.shape}."
+        )
+    elif np.isnan(X).any():
+        raise ValueError("X holds NaN distances, which cannot be ranked.")
+    else:
+        task_scores = functools.partial(_mean_distance_scores, X)
+    return _one_shot(y, task_scores, n_way, k_shot, n_tasks, random_state)
 
 
 # -- retrieval -------------------------------------------------------------------
 
 
-def _check_embeddings(embeddings, y, metric):
+def _checkembed(embeddings, y, metric):
     """Checked embeddings and label codes, in a fixed random order.
 
     The retrieval metrics rank neighbours at equal distance in the order of
@@ -594,6 +289,11 @@ def _check_embeddings(embeddings, y, metric):
 
 # Neighbour indices (and distances) held at once by the retrieval metrics.
 _NEIGHBOR_BUDGET = 2**22
+
+_RETRIEVAL_PARAMETERS = validate_params(
+    {"embeddings": ["array-like"], "y": ["array-like"], "metric": [str, callable]},
+    prefer_skip_nested_validation=True,
+)
 
 
 def _exact_nearest_others(embeddings, rows, k, metric):
@@ -658,14 +358,7 @@ def _ranked(embeddings, r, metric):
         yield chunk, _nearest_others(nn, embeddings, chunk, int(r[chunk[-1]]))
 
 
-@validate_params(
-    {
-        "embeddings": ["array-like"],
-        "y": ["array-like"],
-        "metric": [str, callable],
-    },
-    prefer_skip_nested_validation=True,
-)
+@_RETRIEVAL_PARAMETERS
 def precision_at_1(embeddings, y, *, metric="euclidean"):
     """Leave-one-out precision@1: is each sample's nearest other sample of its class?
 
@@ -703,7 +396,7 @@ def precision_at_1(embeddings, y, *, metric="euclidean"):
     >>> precision_at_1(embeddings, y)  # 5.0 is nearest to 8.0; "c" is alone
     0.666...
     """
-    embeddings, codes = _check_embeddings(embeddings, y, metric)
+    embeddings, codes = _checkembed(embeddings, y, metric)
     hits = sum(
         np.sum(codes[neighbors[:, 0]] == codes[chunk])
         for chunk, neighbors in _ranked(embeddings, np.ones(len(codes), int), metric)
@@ -711,14 +404,7 @@ def precision_at_1(embeddings, y, *, metric="euclidean"):
     return float(hits / len(codes))
 
 
-@validate_params(
-    {
-        "embeddings": ["array-like"],
-        "y": ["array-like"],
-        "metric": [str, callable],
-    },
-    prefer_skip_nested_validation=True,
-)
+@_RETRIEVAL_PARAMETERS
 def mean_average_precision_at_r(embeddings, y, *, metric="euclidean"):
     """Mean average precision at R (MAP@R), leaving each query out.
 
@@ -773,7 +459,7 @@ def mean_average_precision_at_r(embeddings, y, *, metric="euclidean"):
     >>> mean_average_precision_at_r(embeddings, y)  # (4 + 0.25) / 5
     0.85
     """
-    embeddings, codes = _check_embeddings(embeddings, y, metric)
+    embeddings, codes = _checkembed(embeddings, y, metric)
     r = np.bincount(codes)[codes] - 1  # other samples of each query's class
     n_queries = np.count_nonzero(r > 0)
     if not n_queries:
@@ -796,20 +482,146 @@ _RETRIEVAL_METRICS = {
 }
 
 
+# -- scorers: from estimators to arrays -------------------------------------------
+
+
+class _Scorer:
+    """``scorer(estimator, X, y)`` calling a score function with fixed keywords."""
+
+    def __init__(self, factory, score, kwargs):
+        self._factory = factory
+        self._score = score
+        self._kwargs = kwargs
+
+    def __call__(self, estimator, X, y):
+        return self._score(estimator, X, y, **self._kwargs)
+
+    def __repr__(self):
+        args = ", ".join(f"{key}={value!r}" for key, value in self._kwargs.items())
+        return f"{self._factory}({args})"
+
+
+def _pair_task_scores(model, X, support_idx, query_idx):
+    """Mean similarity of each task's query to each class's supports; each
+    distinct pair is scored once."""
+    n = num_samples(X)
+    keys = query_idx[:, None, None].astype(np.int64) * n + support_idx
+    unique, inverse = np.unique(keys, return_inverse=True)
+    scores = pair_similarities(model, X, *np.divmod(unique, n))
+    if np.isnan(scores).any():
+        unrankable(model, "NaN pair scores")
+    return scores[inverse.reshape(support_idx.shape)].mean(axis=2)
+
+
+def _one_shot_score(estimator, X, y, **kwargs):
+    y = _check_labels(X, y)
+    check_scorable(estimator, "make_one_shot_scorer")
+    model = embedding_part(estimator)
+    if hasattr(model, "transform"):
+        embeddings = embed(model, X, len(y))
+        return one_shot_accuracy(
+            embeddings, y, metric=distance_of(model).metric, **kwargs
+        )
+    return _one_shot(y, functools.partial(_pair_task_scores, model, X), **kwargs)
+
+
+@validate_params(
+    {
+        "n_way": [Count(2, None, closed="left")],
+        "k_shot": [Count(1, None, closed="left")],
+        "n_tasks": [Count(1, None, closed="left")],
+        "random_state": ["random_state"],
+    },
+    prefer_skip_nested_validation=True,
+)
+def make_one_shot_scorer(*, n_way=5, k_shot=1, n_tasks=500, random_state=0):
+    """Make a scorer of an estimator's :func:`one_shot_accuracy`.
+
+    ``scorer(estimator, X, y)`` draws the tasks from the labels ``y`` as
+    :func:`one_shot_accuracy` does, and scores:
+
+    - an encoder on ``estimator.transform(X)``, by its ``distance``
+      (Euclidean when it has none). A Pipeline ending in a classifier of
+      more than two classes, or in any classifier right after an encoder
+      that names its ``distance`` (``[scaler, encoder, kNN]``), is scored
+      on the steps before it, its embedding;
+    - a pair classifier on the mean ``decision_function`` (or probability
+      of ``classes_[1]``) of each class's (query, support) pairs, turned
+      round when its ``pos_label_`` (its "same" label) is ``classes_[0]``.
+      Each distinct pair is scored once, in as few calls as memory allows
+      (one, unless the pairs would hold more than 2**24 values), in the
+      layout the classifier was fitted on: ``[x1 | x2]`` rows when ``X`` is
+      sparse, or 2-D and the classifier was fitted on twice as many
+      features (``n_features_in_``), else pairs of shape ``(n_pairs, 2,
+      *sample_shape)``.
+
+    Parameters
+    ----------
+    n_way : int, default=5
+        Classes per task. Cross-validation folds must hold at least
+        ``n_way`` classes with ``k_shot + 1`` samples each.
+    k_shot : int, default=1
+        Support samples per class.
+    n_tasks : int, default=500
+        Tasks per evaluation.
+    random_state : int, RandomState instance or None, default=0
+        Draws the tasks. The default int draws the same tasks for every
+        candidate on the same fold, so candidates are compared on equal
+        terms; a RandomState instance draws new tasks at every call (which
+        ones depends on how the calls are spread over ``n_jobs`` workers,
+        each of which gets its own copy, so prefer an int).
+
+    Returns
+    -------
+    scorer : callable
+        ``scorer(estimator, X, y)``, the accuracy of the fitted
+        ``estimator`` on the samples ``X`` (typically of classes not seen
+        in training) of labels ``y``; greater is better.
+
+    See Also
+    --------
+    one_shot_accuracy : The metric, on embeddings or distances.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from sklearn.model_selection import GridSearchCV
+    >>> from sklearn_siamese import SiameseEncoder
+    >>> from sklearn_siamese.metrics import make_one_shot_scorer
+    >>> scorer = make_one_shot_scorer(n_way=5, n_tasks=100)
+    >>> scorer
+    make_one_shot_scorer(n_way=5, k_shot=1, n_tasks=100, random_state=0)
+    >>> X, y = load_digits(return_X_y=True)
+    >>> search = GridSearchCV(
+    ...     SiameseEncoder(max_epochs=2, random_state=0),
+    ...     {"margin": [0.5, 1.0]},
+    ...     scoring=scorer,
+    ...     cv=2,
+    ... )
+    >>> search = search.fit(X[:200] / 16, y[:200])
+    >>> print(search.best_score_ > 1 / 5)  # better than chance
+    True
+    """
+    return _Scorer(
+        "make_one_shot_scorer",
+        _one_shot_score,
+        dict(n_way=n_way, k_shot=k_shot, n_tasks=n_tasks, random_state=random_state),
+    )
+
+
 def _retrieval_score(estimator, X, y, *, metric_name):
     y = _check_labels(X, y)
-    estimator = _embedding_steps(estimator)
-    if not hasattr(estimator, "transform"):
+    model = embedding_part(estimator)
+    if not hasattr(model, "transform"):
         raise TypeError(
             "make_retrieval_scorer scores encoders, estimators with a transform "
-            f"method (such as SiameseEncoder); {type(estimator).__name__} has "
+            f"method (such as SiameseEncoder); {type(model).__name__} has "
             "none. Score a pair classifier with make_one_shot_scorer or "
             "make_pair_roc_auc_scorer."
         )
-    check_is_fitted(estimator)
-    embeddings = _embed(estimator, X, len(y))
+    check_is_fitted(model)
     metric = _RETRIEVAL_METRICS[metric_name]
-    return metric(embeddings, y, metric=_estimator_metric(estimator))
+    return metric(embed(model, X, len(y)), y, metric=distance_of(model).metric)
 
 
 @validate_params(
@@ -858,64 +670,42 @@ def make_retrieval_scorer(metric_name="precision_at_1"):
     )
 
 
-# -- pair verification -------------------------------------------------------------
-
-
-def _encoder_pair_distances(estimator, X_pairs):
-    """Embedding distance between the two samples of each pair."""
-    width = getattr(estimator, "n_features_in_", None)
-    ndim = 2 if sp.issparse(X_pairs) else np.ndim(X_pairs)
-    if not sp.issparse(X_pairs):
-        X_pairs = np.asarray(X_pairs)
-    if ndim >= 3 and X_pairs.shape[1] == 2:
-        first, second = X_pairs[:, 0], X_pairs[:, 1]
-    elif ndim == 2 and width is not None and X_pairs.shape[1] == 2 * width:
-        first, second = X_pairs[:, :width], X_pairs[:, width:]
-    else:
+def _pair_roc_auc_score(estimator, X_pairs, y_pairs, *, pos_label):
+    y = _check_labels(X_pairs, y_pairs, "X_pairs", "y_pairs")
+    labels = np.unique(y).tolist()
+    if len(labels) != 2:
         raise ValueError(
-            "X_pairs must hold pairs of shape (n_pairs, 2, *sample_shape), or "
-            "[x1 | x2] rows of twice the encoder's n_features_in_ "
-            f"({width}); got X_pairs of shape {X_pairs.shape}."
+            "y_pairs must hold two labels, one for 'same' and one for "
+            f"'different' pairs; got {len(labels)}: {labels[:10]}."
         )
-    n = first.shape[0]
-    if sp.issparse(X_pairs):
-        both = sp.vstack([first, second], format="csr")
+    check_scorable(estimator, "make_pair_roc_auc_scorer")
+    if pos_label is None:
+        pos_label = getattr(final_estimator(estimator), "pos_label_", labels[1])
+    if pos_label not in labels:
+        raise ValueError(
+            f"pos_label={pos_label!r} is not one of the labels in y_pairs: {labels}."
+        )
+    if hasattr(estimator, "transform"):
+        scores = -encoder_pair_distances(estimator, X_pairs)
     else:
-        both = np.concatenate([first, second])
-    embeddings = _embed(estimator, both, 2 * n)
-    return _paired_distances(
-        embeddings[:n], embeddings[n:], _estimator_metric(estimator)
-    )
+        scores = similarities(estimator, X_pairs, len(y), pos_label)
+    return float(roc_auc_score(y == pos_label, scores))
 
 
-@validate_params(
-    {
-        "estimator": _ESTIMATOR,
-        "X_pairs": ["array-like", "sparse matrix"],
-        "y_pairs": ["array-like"],
-        "pos_label": "no_validation",
-    },
-    prefer_skip_nested_validation=True,
-)
-def pair_roc_auc(estimator, X_pairs, y_pairs, *, pos_label=None):
-    """Area under the ROC curve of "same" versus "different" pairs.
+@validate_params({"pos_label": "no_validation"}, prefer_skip_nested_validation=True)
+def make_pair_roc_auc_scorer(*, pos_label=None):
+    """Make a scorer of the ROC AUC of "same" versus "different" pairs.
 
-    The score of a pair is ``decision_function`` for a pair classifier
-    (anything with ``decision_function`` and no ``transform``; else the
-    probability of ``classes_[1]`` from ``predict_proba``; its sign is
-    turned so that higher means ``pos_label``), and the negative embedding
-    distance (by the estimator's ``distance``) for an encoder.
+    ``scorer(estimator, X_pairs, y_pairs)`` is
+    :func:`sklearn.metrics.roc_auc_score` of ``y_pairs == pos_label`` and
+    the pairs' scores: a pair classifier's ``decision_function`` (else its
+    probability of ``classes_[1]``), turned round when ``pos_label`` is
+    ``classes_[0]``; minus the distance of the two embeddings for an
+    encoder, by its ``distance``. Unlike ``scoring="roc_auc"``, it scores
+    encoders, and follows the estimator's "same" label.
 
     Parameters
     ----------
-    estimator : estimator object
-        A fitted pair classifier or encoder.
-    X_pairs : {array-like, sparse matrix} of shape (n_pairs, 2, *sample_shape) \
-            or (n_pairs, 2 * n_features)
-        Pairs: in the layout a pair classifier was fitted on; for an
-        encoder, stacked pairs or ``[x1 | x2]`` rows.
-    y_pairs : array-like of shape (n_pairs,)
-        Two labels, "same" and "different".
     pos_label : label, default=None
         The label of "same" pairs. ``None`` means the estimator's
         ``pos_label_`` if it has one (as :class:`~sklearn_siamese.PairClassifier`
@@ -924,72 +714,31 @@ def pair_roc_auc(estimator, X_pairs, y_pairs, *, pos_label=None):
 
     Returns
     -------
-    auc : float
-        ROC AUC, in ``[0, 1]``; 0.5 is chance.
+    scorer : callable
+        ``scorer(estimator, X_pairs, y_pairs)``, in ``[0, 1]`` (0.5 is
+        chance); greater is better. ``X_pairs`` are pairs in the layout a
+        pair classifier was fitted on; for an encoder, of shape
+        ``(n_pairs, 2, *sample_shape)`` or ``[x1 | x2]`` rows.
+        ``y_pairs`` holds two labels.
 
     See Also
     --------
-    make_pair_roc_auc_scorer : The same metric as a scorer.
-    sklearn.metrics.roc_auc_score : The metric on given scores.
+    sklearn.metrics.roc_auc_score : The metric, on scores already computed.
 
     Examples
     --------
     >>> from sklearn.datasets import load_digits
     >>> from sklearn_siamese import PairClassifier, PairSampler
-    >>> from sklearn_siamese.metrics import pair_roc_auc
+    >>> from sklearn_siamese.metrics import make_pair_roc_auc_scorer
+    >>> scorer = make_pair_roc_auc_scorer()
+    >>> scorer
+    make_pair_roc_auc_scorer(pos_label=None)
     >>> X, y = load_digits(return_X_y=True)
-    >>> sampler = PairSampler(n_pairs=500, random_state=0)
-    >>> pairs, same = sampler.fit_resample(X / 16, y)
+    >>> pairs, same = PairSampler(n_pairs=500, random_state=0).fit_resample(X / 16, y)
     >>> clf = PairClassifier(max_epochs=2, random_state=0).fit(pairs, same)
-    >>> pair_roc_auc(clf, pairs, same) > 0.5
+    >>> scorer(clf, pairs, same) > 0.5
     True
     """
-    y = _check_labels(X_pairs, y_pairs, "X_pairs", "y_pairs")
-    labels = np.unique(y).tolist()
-    if len(labels) != 2:
-        raise ValueError(
-            "y_pairs must hold two labels, one for 'same' and one for "
-            f"'different' pairs; got {len(labels)}: {labels[:10]}."
-        )
-    check_is_fitted(estimator)
-    if pos_label is None:
-        pos_label = getattr(_final_estimator(estimator), "pos_label_", labels[1])
-    if pos_label not in labels:
-        raise ValueError(
-            f"pos_label={pos_label!r} is not one of the labels in y_pairs: {labels}."
-        )
-    if hasattr(estimator, "transform"):
-        scores = -_encoder_pair_distances(estimator, X_pairs)
-    else:
-        scores = _decisions(estimator, X_pairs, len(y))
-        scores *= _similarity_sign(estimator, pos_label)
-    return float(roc_auc_score(y == pos_label, scores))
-
-
-@validate_params({"pos_label": "no_validation"}, prefer_skip_nested_validation=True)
-def make_pair_roc_auc_scorer(*, pos_label=None):
-    """Make a scorer of :func:`pair_roc_auc`.
-
-    Unlike ``scoring="roc_auc"``, it also scores encoders on pairs.
-
-    Parameters
-    ----------
-    pos_label : label, default=None
-        The label of "same" pairs, as in :func:`pair_roc_auc`.
-
-    Returns
-    -------
-    scorer : callable
-        ``scorer(estimator, X_pairs, y_pairs)``; greater is better.
-
-    See Also
-    --------
-    pair_roc_auc : The metric.
-
-    Examples
-    --------
-    >>> from sklearn_siamese.metrics import make_pair_roc_auc_scorer
-    >>> make_pair_roc_auc_scorer()
-    make_pair_roc_auc_scorer(pos_label=None)
-    """
-    return _Scorer("make_pair_roc_auc_scorer", pair_roc_auc, dict(pos_label=pos_label))
+    return _Scorer(
+        "make_pair_roc_auc_scorer", _pair_roc_auc_score, dict(pos_label=pos_label)
+    )

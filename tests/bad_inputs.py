@@ -24,6 +24,7 @@ from typing import NamedTuple
 import numpy as np
 import scipy.sparse as sp
 import torch
+from sklearn.dummy import DummyRegressor
 from sklearn.exceptions import NotFittedError
 
 from sklearn_siamese import (
@@ -35,6 +36,14 @@ from sklearn_siamese import (
 )
 from sklearn_siamese.cli import CommandError, main
 from sklearn_siamese.datasets import load_image_folder, make_glyphs, make_two_views
+from sklearn_siamese.metrics import (
+    make_one_shot_scorer,
+    make_pair_roc_auc_scorer,
+    make_retrieval_scorer,
+    mean_average_precision_at_r,
+    one_shot_accuracy,
+    precision_at_1,
+)
 from sklearn_siamese.sampling import make_pair_indices, make_triplet_indices
 
 
@@ -1586,6 +1595,149 @@ CASES = [
         _tmp_pattern(
             "'<tmp>/model.pt' is not a sklearn_siamese model file: it holds no "
             "'sklearn_siamese' format marker."
+        ),
+    ),
+    # -- metrics and scorers -----------------------------------------------------
+    Case(
+        "one_shot_accuracy",
+        "n_way larger than the classes",
+        lambda: one_shot_accuracy(_X(), _y(), n_way=4),
+        ValueError,
+        _exact(
+            "n_way=4 needs 4 classes with at least k_shot + 1 = 2 samples each; "
+            "y has 3 class(es), 3 of them with 2 or more samples."
+        ),
+    ),
+    Case(
+        "one_shot_accuracy",
+        "NaN in the embeddings",
+        lambda: one_shot_accuracy(_with(_X(), np.nan), _y(), n_way=2),
+        ValueError,
+        _NAN_X,
+    ),
+    Case(
+        "one_shot_accuracy",
+        "a missing label",
+        lambda: one_shot_accuracy(_X(), _labels_with(_y(), np.nan), n_way=2),
+        ValueError,
+        _exact(_MISSING),
+    ),
+    Case(
+        "one_shot_accuracy",
+        "labels of two types",
+        lambda: one_shot_accuracy(_X(), np.array([0, "a"] * 6, dtype=object), n_way=2),
+        ValueError,
+        _exact(
+            "y mixes labels of types ['int', 'str'], which cannot be ordered; "
+            "give every label one type (e.g. all str)."
+        ),
+    ),
+    Case(
+        "one_shot_accuracy",
+        "metric='precomputed' with embeddings",
+        lambda: one_shot_accuracy(_X(), _y(), metric="precomputed", n_way=2),
+        ValueError,
+        _exact(
+            "metric='precomputed' needs X of shape (n_samples, n_samples), the "
+            "distance of every query (row) to every support (column); got X of "
+            "shape (12, 4)."
+        ),
+    ),
+    Case(
+        "one_shot_accuracy",
+        "NaN distances",
+        lambda: one_shot_accuracy(
+            _with(np.zeros((12, 12)), np.nan), _y(), metric="precomputed", n_way=2
+        ),
+        ValueError,
+        _exact("X holds NaN distances, which cannot be ranked."),
+    ),
+    Case(
+        "make_one_shot_scorer",
+        "an estimator that neither embeds nor scores pairs",
+        lambda: make_one_shot_scorer(n_way=2)(
+            DummyRegressor().fit(_X(), _y()), _X(), _y()
+        ),
+        TypeError,
+        _exact(
+            "make_one_shot_scorer scores encoders (with transform) and pair "
+            "classifiers (with decision_function or predict_proba); "
+            "DummyRegressor has none of these methods."
+        ),
+    ),
+    Case(
+        "make_one_shot_scorer",
+        "an unfitted encoder",
+        lambda: make_one_shot_scorer(n_way=2)(_encoder(), _X(), _y()),
+        NotFittedError,
+        _exact(_NOT_FITTED.format("SiameseEncoder")),
+    ),
+    Case(
+        "make_one_shot_scorer",
+        "X and y of different lengths",
+        lambda: make_one_shot_scorer(n_way=2)(_fitted_encoder(), _X(), _y()[:-1]),
+        ValueError,
+        _exact("X and y have inconsistent numbers of samples: 12 and 11."),
+    ),
+    Case(
+        "precision_at_1",
+        "metric='precomputed'",
+        lambda: precision_at_1(np.zeros((12, 12)), _y(), metric="precomputed"),
+        ValueError,
+        _exact(
+            "metric='precomputed' is not supported: pass the embeddings "
+            "themselves, with the metric that compares them."
+        ),
+    ),
+    Case(
+        "mean_average_precision_at_r",
+        "every class of one sample",
+        lambda: mean_average_precision_at_r(_X(), np.arange(12)),
+        ValueError,
+        _exact(
+            "mean_average_precision_at_r needs a class with at least 2 samples "
+            "in y; every class has a single sample."
+        ),
+    ),
+    Case(
+        "make_retrieval_scorer",
+        "a pair classifier",
+        lambda: make_retrieval_scorer()(_fitted_pairs2(), _X(), _y()),
+        TypeError,
+        _exact(
+            "make_retrieval_scorer scores encoders, estimators with a transform "
+            "method (such as SiameseEncoder); PairClassifier has none. Score a "
+            "pair classifier with make_one_shot_scorer or make_pair_roc_auc_scorer."
+        ),
+    ),
+    Case(
+        "make_pair_roc_auc_scorer",
+        "three labels",
+        lambda: make_pair_roc_auc_scorer()(_fitted_pairs3(), _pairs3(), _y()),
+        ValueError,
+        _exact(
+            "y_pairs must hold two labels, one for 'same' and one for "
+            "'different' pairs; got 3: [0, 1, 2]."
+        ),
+    ),
+    Case(
+        "make_pair_roc_auc_scorer",
+        "pos_label not among the labels",
+        lambda: make_pair_roc_auc_scorer(pos_label="yes")(
+            _fitted_pairs3(), _pairs3(), _same()
+        ),
+        ValueError,
+        _exact("pos_label='yes' is not one of the labels in y_pairs: [0, 1]."),
+    ),
+    Case(
+        "make_pair_roc_auc_scorer",
+        "an encoder given samples, not pairs",
+        lambda: make_pair_roc_auc_scorer()(_fitted_encoder(), _X(), _same()),
+        ValueError,
+        _exact(
+            "X_pairs must hold pairs of shape (n_pairs, 2, *sample_shape), or "
+            "[x1 | x2] rows of twice the encoder's n_features_in_ (4); got "
+            "X_pairs of shape (12, 4)."
         ),
     ),
     # -- command line ------------------------------------------------------------

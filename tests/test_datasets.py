@@ -547,3 +547,21 @@ def test_read_image_reads_as_the_folder_does(tmp_path, grayscale):
     with pytest.raises(ValueError, match="Cannot read the image file"):
         (tmp_path / "text.png").write_text("not an image")
         read_image(tmp_path / "text.png", image_size=8)
+
+
+def test_unreadable_image_error_says_which_file_and_why(tmp_path):
+    # the command line reports the reason after its own words
+    from sklearn_siamese.datasets import UnreadableImageError, read_image
+
+    path = tmp_path / "c" / "text.png"
+    path.parent.mkdir()
+    path.write_text("not an image")
+    for load in (
+        lambda: read_image(path, image_size=8),
+        lambda: load_image_folder(tmp_path, image_size=8),
+    ):
+        with pytest.raises(UnreadableImageError) as excinfo:
+            load()
+        assert isinstance(excinfo.value, ValueError)
+        assert excinfo.value.path == str(path)
+        assert excinfo.value.reason == f"cannot identify image file {str(path)!r}"

@@ -13,16 +13,15 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer
 
 from sklearn_siamese import PairClassifier, PairSampler, SiameseEncoder
+from sklearn_siamese._response import embedding_part
 from sklearn_siamese.metrics import (
     _distinct,
     _draw_tasks,
-    _embedding_steps,
     make_one_shot_scorer,
     make_pair_roc_auc_scorer,
     make_retrieval_scorer,
     mean_average_precision_at_r,
     one_shot_accuracy,
-    pair_roc_auc,
     precision_at_1,
 )
 
@@ -87,6 +86,16 @@ def clustered(n_classes=8, per_class=6, dim=5, noise=1.0, seed=0):
 
 def index_X(n):
     return np.arange(n)[:, None]
+
+
+def one_shot(estimator, X, y, **kwargs):
+    """The accuracy the one-shot scorer gives ``estimator``."""
+    return make_one_shot_scorer(**kwargs)(estimator, X, y)
+
+
+def pair_auc(estimator, X_pairs, y_pairs, pos_label=None):
+    """The ROC AUC the pair scorer gives ``estimator``."""
+    return make_pair_roc_auc_scorer(pos_label=pos_label)(estimator, X_pairs, y_pairs)
 
 
 # -- slow references -------------------------------------------------------------
@@ -222,15 +231,15 @@ def test_distinct_draws_are_uniform_without_replacement():
 @pytest.mark.parametrize("k_shot", [1, 3])
 def test_one_shot_encoder_equals_loop(distance, k_shot):
     embeddings, y = clustered()
-    est = FakeEncoder(embeddings, distance=distance)
-    X = index_X(len(y))
-    got = one_shot_accuracy(
-        est, X, y, n_way=5, k_shot=k_shot, n_tasks=300, random_state=1
-    )
+    kwargs = dict(n_way=5, k_shot=k_shot, n_tasks=300, random_state=1)
+    got = one_shot_accuracy(embeddings, y, metric=distance, **kwargs)
     tasks = _draw_tasks(y, 5, k_shot, 300, np.random.RandomState(1))
     expected = loop_one_shot_encoder(embeddings, *tasks, distance)
     assert got == expected
     assert 0.2 < got < 1.0
+    # the scorer embeds, and compares by the encoder's distance
+    est = FakeEncoder(embeddings, distance=distance)
+    assert one_shot(est, index_X(len(y)), y, **kwargs) == expected
 
 
 def test_one_shot_encoder_without_distance_is_euclidean():
@@ -238,9 +247,10 @@ def test_one_shot_encoder_without_distance_is_euclidean():
     est = FakeEncoder(embeddings)
     del est.distance
     X = index_X(len(y))
-    got = one_shot_accuracy(est, X, y, n_way=5, n_tasks=200, random_state=0)
+    got = one_shot(est, X, y, n_way=5, n_tasks=200, random_state=0)
     tasks = _draw_tasks(y, 5, 1, 200, np.random.RandomState(0))
     assert got == loop_one_shot_encoder(embeddings, *tasks, "euclidean")
+    assert got == one_shot_accuracy(embeddings, y, n_way=5, n_tasks=200, random_state=0)
 
 
 @pytest.mark.parametrize("k_shot", [1, 2])
@@ -251,9 +261,8 @@ def test_one_shot_pair_classifier_equals_loop_in_one_call(k_shot):
     table = -cdist(embeddings, embeddings) + rng.normal(size=(len(y), len(y)))
     est = FakePairClassifier(table, classes=[0, 1])
     X = index_X(len(y))
-    got = one_shot_accuracy(
-        est, X, y, n_way=4, k_shot=k_shot, n_tasks=300, random_state=2
-    )
+    kwargs = dict(n_way=4, k_shot=k_shot, n_tasks=300, random_state=2)
+    got = one_shot(est, X, y, **kwargs)
     tasks = _draw_tasks(y, 4, k_shot, 300, np.random.RandomState(2))
     assert got == loop_one_shot_pairs(lambda i, j: table[i, j], *tasks)
     assert 0.25 < got < 1.0
@@ -262,6 +271,8 @@ def test_one_shot_pair_classifier_equals_loop_in_one_call(k_shot):
     support, query, _ = tasks
     n_distinct = len({(q, s) for q, row in zip(query, support) for s in row.ravel()})
     assert est.calls[0] == (n_distinct, 2, 1)
+    # the metric on the distances of every pair: the same tasks, the same mean
+    assert one_shot_accuracy(-table, y, metric="precomputed", **kwargs) == got
 
 
 def test_one_shot_pair_classifier_follows_pos_label():
@@ -272,10 +283,8 @@ def test_one_shot_pair_classifier_follows_pos_label():
     flipped = FakePairClassifier(-table, classes=[0, 1], pos_label=0)
     plain = FakePairClassifier(table, classes=[0, 1], pos_label=1)
     kwargs = dict(n_way=5, n_tasks=200, random_state=0)
-    assert one_shot_accuracy(flipped, X, y, **kwargs) == one_shot_accuracy(
-        plain, X, y, **kwargs
-    )
-    assert one_shot_accuracy(plain, X, y, **kwargs) > 0.5
+    assert one_shot(flipped, X, y, **kwargs) == one_shot(plain, X, y, **kwargs)
+    assert one_shot(plain, X, y, **kwargs) > 0.5
     # also at the end of a Pipeline, or inside a threshold classifier, which
     # have no pos_label_ of their own
     piped = make_pipeline(FunctionTransformer(), flipped)
@@ -283,12 +292,10 @@ def test_one_shot_pair_classifier_follows_pos_label():
         FrozenEstimator(flipped), response_method="decision_function"
     ).fit(X, np.arange(len(X)) % 2)
     for wrapped in (piped, fixed):
-        assert one_shot_accuracy(wrapped, X, y, **kwargs) == one_shot_accuracy(
-            plain, X, y, **kwargs
-        )
+        assert one_shot(wrapped, X, y, **kwargs) == one_shot(plain, X, y, **kwargs)
     # a pair classifier of one's own with a parameter called steps
     plain.steps = 3
-    assert one_shot_accuracy(plain, X, y, **kwargs) > 0.5
+    assert one_shot(plain, X, y, **kwargs) > 0.5
 
 
 def test_one_shot_pair_layout_follows_n_features_in():
@@ -297,8 +304,8 @@ def test_one_shot_pair_layout_follows_n_features_in():
     X = index_X(len(y))
     rows = FakePairClassifier(table, n_features_in=2)
     stacked = FakePairClassifier(table)
-    a = one_shot_accuracy(rows, X, y, n_way=3, n_tasks=50, random_state=0)
-    b = one_shot_accuracy(stacked, X, y, n_way=3, n_tasks=50, random_state=0)
+    a = one_shot(rows, X, y, n_way=3, n_tasks=50, random_state=0)
+    b = one_shot(stacked, X, y, n_way=3, n_tasks=50, random_state=0)
     assert a == b
     assert len(rows.calls[0]) == 2 and len(stacked.calls[0]) == 3
 
@@ -308,18 +315,18 @@ def test_one_shot_sparse_input_and_pipelines():
     X = index_X(len(y))
     kwargs = dict(n_way=5, n_tasks=100, random_state=0)
     encoder = FakeEncoder(embeddings, distance="cosine")
-    expected = one_shot_accuracy(encoder, X, y, **kwargs)
-    assert one_shot_accuracy(encoder, sp.csr_matrix(X), y, **kwargs) == expected
+    expected = one_shot(encoder, X, y, **kwargs)
+    assert one_shot(encoder, sp.csr_matrix(X), y, **kwargs) == expected
     # a pipeline ending in an encoder keeps the encoder's distance
     pipe = make_pipeline(FunctionTransformer(), encoder).fit(X, y)
-    assert one_shot_accuracy(pipe, X, y, **kwargs) == expected
+    assert one_shot(pipe, X, y, **kwargs) == expected
     euclidean = FakeEncoder(embeddings)
-    assert one_shot_accuracy(euclidean, X, y, **kwargs) != expected
+    assert one_shot(euclidean, X, y, **kwargs) != expected
     # sparse samples reach a pair classifier as [x1 | x2] rows
     table = -cdist(embeddings, embeddings)
-    dense = one_shot_accuracy(FakePairClassifier(table), X, y, **kwargs)
+    dense = one_shot(FakePairClassifier(table), X, y, **kwargs)
     est = FakePairClassifier(table)
-    assert one_shot_accuracy(est, sp.csr_matrix(X), y, **kwargs) == dense
+    assert one_shot(est, sp.csr_matrix(X), y, **kwargs) == dense
     assert len(est.calls[0]) == 2
 
 
@@ -336,7 +343,7 @@ def test_one_shot_pair_pipeline_that_changes_the_width():
     pairs, labels = np.hstack([X[first], X[second]]), y[first] == y[second]
     pipe = make_pipeline(PCA(8), PairClassifier(max_epochs=1, random_state=0))
     pipe.fit(pairs, labels)
-    accuracy = one_shot_accuracy(pipe, X, y, n_way=4, n_tasks=50, random_state=0)
+    accuracy = one_shot(pipe, X, y, n_way=4, n_tasks=50, random_state=0)
     assert 0 <= accuracy <= 1
 
 
@@ -352,51 +359,51 @@ def test_one_shot_sampler_pipeline_with_a_step_that_changes_the_width():
         PCA(6),
         PairClassifier(max_epochs=1, random_state=0),
     ).fit(X, y)
-    accuracy = one_shot_accuracy(pipe, X, y, n_way=4, n_tasks=50, random_state=0)
+    accuracy = one_shot(pipe, X, y, n_way=4, n_tasks=50, random_state=0)
     assert 0 <= accuracy <= 1
 
 
 def test_one_shot_refuses_nan_scores():
     y = np.repeat(np.arange(3), 4)
-    msg = "FakeEncoder gave NaN or infinite embeddings"
+    msg = "FakeEncoder gave NaN or infinite embeddings, which cannot be ranked"
     for value in (np.nan, np.inf):
         bad = np.ones((12, 2))
         bad[5, 1] = value  # one infinite coordinate gave an infinite distance
         with pytest.raises(ValueError, match=msg):
-            one_shot_accuracy(FakeEncoder(bad), index_X(12), y, n_way=3, n_tasks=10)
+            one_shot(FakeEncoder(bad), index_X(12), y, n_way=3, n_tasks=10)
+        with pytest.raises(ValueError, match="Input X contains (NaN|infinity)"):
+            one_shot_accuracy(bad, y, n_way=3, n_tasks=10)
     table = np.full((12, 12), np.nan)
     with pytest.raises(ValueError, match="FakePairClassifier gave NaN pair scores"):
-        one_shot_accuracy(FakePairClassifier(table), index_X(12), y, n_way=3)
+        one_shot(FakePairClassifier(table), index_X(12), y, n_way=3)
+    with pytest.raises(ValueError, match="X holds NaN distances"):
+        one_shot_accuracy(table, y, metric="precomputed", n_way=3)
     # an infinite pair score ranks: that support wins
     table = np.zeros((12, 12))
     table[:, [0, 1, 2, 3]] = np.inf  # class 0 supports are certainly "same"
-    accuracy = one_shot_accuracy(
-        FakePairClassifier(table), index_X(12), y, n_way=3, n_tasks=300, random_state=0
-    )
+    kwargs = dict(n_way=3, n_tasks=300, random_state=0)
+    accuracy = one_shot(FakePairClassifier(table), index_X(12), y, **kwargs)
     assert 0.2 < accuracy < 0.5  # right exactly when the query is of class 0
+    assert one_shot_accuracy(-table, y, metric="precomputed", **kwargs) == accuracy
 
 
 def test_one_shot_pair_classifier_scores_in_chunks(monkeypatch):
-    import sklearn_siamese.metrics as metrics
+    import sklearn_siamese._response as response
 
     embeddings, y = clustered()
     table = -cdist(embeddings, embeddings)
     X = index_X(len(y))
-    whole = one_shot_accuracy(
-        FakePairClassifier(table), X, y, n_way=5, n_tasks=100, random_state=0
-    )
-    monkeypatch.setattr(metrics, "_PAIR_BUDGET", 2 * 7)  # 7 pairs per call
+    kwargs = dict(n_way=5, n_tasks=100, random_state=0)
+    whole = one_shot(FakePairClassifier(table), X, y, **kwargs)
+    monkeypatch.setattr(response, "PAIR_BUDGET", 2 * 7)  # 7 pairs per call
     est = FakePairClassifier(table)
-    chunked = one_shot_accuracy(est, X, y, n_way=5, n_tasks=100, random_state=0)
-    assert chunked == whole
+    assert one_shot(est, X, y, **kwargs) == whole
     assert len(est.calls) > 1 and max(shape[0] for shape in est.calls) == 7
 
 
 def test_one_shot_real_pair_classifier_equals_loop(pair_classifier, blobs):
     X, y = blobs
-    got = one_shot_accuracy(
-        pair_classifier, X, y, n_way=3, k_shot=2, n_tasks=40, random_state=0
-    )
+    got = one_shot(pair_classifier, X, y, n_way=3, k_shot=2, n_tasks=40, random_state=0)
     support, query, target = _draw_tasks(y, 3, 2, 40, np.random.RandomState(0))
     pairs = np.stack(
         [np.repeat(query, 6), support.reshape(-1)], axis=1
@@ -414,22 +421,26 @@ def test_one_shot_real_pair_classifier_on_rows(pair_data, blobs):
     clf = PairClassifier(max_epochs=3, embedding_dim=8, random_state=0)
     clf.fit(P.reshape(len(P), -1), same)  # [x1 | x2] rows
     assert clf.n_features_in_ == 2 * X.shape[1]
-    accuracy = one_shot_accuracy(clf, X, y, n_way=4, n_tasks=50, random_state=0)
+    accuracy = one_shot(clf, X, y, n_way=4, n_tasks=50, random_state=0)
     assert 0.25 < accuracy <= 1.0
 
 
 def test_perfect_and_constant_embeddings():
     y = np.repeat(np.arange(10), 4)
-    X = index_X(len(y))
-    perfect = FakeEncoder(np.eye(10)[y])
-    assert one_shot_accuracy(perfect, X, y, n_way=10, n_tasks=200) == 1.0
+    perfect = np.eye(10)[y]
+    assert one_shot_accuracy(perfect, y, n_way=10, n_tasks=200) == 1.0
     assert (
-        one_shot_accuracy(perfect, X, y, n_way=5, k_shot=3, n_tasks=200, random_state=0)
+        one_shot_accuracy(perfect, y, n_way=5, k_shot=3, n_tasks=200, random_state=0)
         == 1.0
     )
-    constant = FakeEncoder(np.ones((len(y), 3)))
-    chance = one_shot_accuracy(constant, X, y, n_way=5, n_tasks=4000, random_state=0)
+    constant = np.ones((len(y), 3))
+    chance = one_shot_accuracy(constant, y, n_way=5, n_tasks=4000, random_state=0)
     assert abs(chance - 1 / 5) < 0.03  # 4.7 standard errors
+    distances = np.zeros((len(y), len(y)))
+    chance = one_shot_accuracy(
+        distances, y, metric="precomputed", n_way=5, n_tasks=4000, random_state=0
+    )
+    assert abs(chance - 1 / 5) < 0.03
 
 
 def test_k_shot_compares_prototypes_not_single_supports(monkeypatch):
@@ -443,40 +454,59 @@ def test_k_shot_compares_prototypes_not_single_supports(monkeypatch):
     task = (np.array([[[0, 1], [3, 4]]]), np.array([2]), np.array([0]))
     monkeypatch.setattr(metrics, "_draw_tasks", lambda *args: task)
     kwargs = dict(n_way=2, k_shot=2, n_tasks=1)
-    assert one_shot_accuracy(FakeEncoder(embeddings), index_X(5), y, **kwargs) == 1
+    assert one_shot_accuracy(embeddings, y, **kwargs) == 1
+    assert one_shot(FakeEncoder(embeddings), index_X(5), y, **kwargs) == 1
+    # distances are averaged over the supports: class 0's mean distance
+    # (2.2 + 1.8) / 2 = 2.0 is more than class 1's 1.3
+    distances = np.abs(embeddings - embeddings.T)
+    assert one_shot_accuracy(distances, y, metric="precomputed", **kwargs) == 0
     # a pair classifier averages its decisions over the supports: its best
     # single pair (1.0) is with class 0, its best mean (0.8) with class 1
     table = np.zeros((5, 5))
     table[2, [0, 1, 3, 4]] = [1.0, 0.4, 0.8, 0.8]
     est = FakePairClassifier(table)
-    assert one_shot_accuracy(est, index_X(5), y, **kwargs) == 0
+    assert one_shot(est, index_X(5), y, **kwargs) == 0
     table[2, 1] = 0.7  # class 0's mean rises to 0.85
-    assert one_shot_accuracy(est, index_X(5), y, **kwargs) == 1
+    assert one_shot(est, index_X(5), y, **kwargs) == 1
 
 
 def test_one_shot_with_a_real_encoder(encoder, blobs):
     X, y = blobs
-    got = one_shot_accuracy(encoder, X, y, n_way=4, k_shot=2, n_tasks=100)
+    got = one_shot(encoder, X, y, n_way=4, k_shot=2, n_tasks=100)
     assert got > 0.9  # well-separated blobs
     tasks = _draw_tasks(y, 4, 2, 100, np.random.RandomState(0))
-    assert one_shot_accuracy(
-        encoder, X, y, n_way=4, k_shot=2, n_tasks=100, random_state=0
-    ) == loop_one_shot_encoder(encoder.transform(X), *tasks, "euclidean")
+    expected = loop_one_shot_encoder(encoder.transform(X), *tasks, "euclidean")
+    assert got == expected
+    assert (
+        one_shot_accuracy(
+            encoder.transform(X), y, n_way=4, k_shot=2, n_tasks=100, random_state=0
+        )
+        == expected
+    )
 
 
 def test_one_shot_random_state():
     embeddings, y = clustered(noise=2.0)
-    est, X = FakeEncoder(embeddings), index_X(len(y))
     kwargs = dict(n_way=5, n_tasks=100)
-    a = one_shot_accuracy(est, X, y, random_state=np.int64(7), **kwargs)
-    assert a == one_shot_accuracy(est, X, y, random_state=7, **kwargs)
+    a = one_shot_accuracy(embeddings, y, random_state=np.int64(7), **kwargs)
+    assert a == one_shot_accuracy(embeddings, y, random_state=7, **kwargs)
     rng = np.random.RandomState(7)
-    assert one_shot_accuracy(est, X, y, random_state=rng, **kwargs) == a
+    assert one_shot_accuracy(embeddings, y, random_state=rng, **kwargs) == a
     # a RandomState instance moves on: new tasks at the next call
-    values = {one_shot_accuracy(est, X, y, random_state=rng, **kwargs)}
-    values |= {one_shot_accuracy(est, X, y, random_state=rng, **kwargs)}
-    values |= {one_shot_accuracy(est, X, y, random_state=rng, **kwargs)}
+    values = {one_shot_accuracy(embeddings, y, random_state=rng, **kwargs)}
+    values |= {one_shot_accuracy(embeddings, y, random_state=rng, **kwargs)}
+    values |= {one_shot_accuracy(embeddings, y, random_state=rng, **kwargs)}
     assert values != {a}
+    # so does the scorer's, once per call, for an encoder and a pair classifier
+    X = index_X(len(y))
+    for est in [
+        FakeEncoder(embeddings),
+        FakePairClassifier(-cdist(embeddings, embeddings)),
+    ]:
+        first = one_shot(est, X, y, random_state=7, **kwargs)
+        scorer = make_one_shot_scorer(random_state=np.random.RandomState(7), **kwargs)
+        assert scorer(est, X, y) == first
+        assert {scorer(est, X, y) for _ in range(3)} != {first}
 
 
 def test_one_shot_errors(blobs):
@@ -484,28 +514,49 @@ def test_one_shot_errors(blobs):
     y[-2:] = 99  # one class with 2 samples: too few for k_shot=2
     est, X = FakeEncoder(embeddings), index_X(len(y))
     with pytest.raises(ValueError, match="'n_way' parameter of one_shot_accuracy"):
-        one_shot_accuracy(est, X, y, n_way=1)
+        one_shot_accuracy(embeddings, y, n_way=1)
     with pytest.raises(ValueError, match="'k_shot' parameter"):
-        one_shot_accuracy(est, X, y, n_way=2, k_shot=0)
+        one_shot_accuracy(embeddings, y, n_way=2, k_shot=0)
     with pytest.raises(ValueError, match="'n_tasks' parameter"):
-        one_shot_accuracy(est, X, y, n_way=2, n_tasks=0)
-    with pytest.raises(
-        ValueError,
-        match=r"n_way=4 needs 4 classes with at least k_shot \+ 1 = 3 samples "
-        r"each; y has 5 class\(es\), 3 of them with 3 or more samples\.",
-    ):
-        one_shot_accuracy(est, X, y, n_way=4, k_shot=2)
-    with pytest.raises(ValueError, match="'estimator' parameter.*'transform'"):
-        one_shot_accuracy(object(), X, y, n_way=2)
+        one_shot_accuracy(embeddings, y, n_way=2, n_tasks=0)
+    with pytest.raises(ValueError, match="'metric' parameter of one_shot_accuracy"):
+        one_shot_accuracy(embeddings, y, metric="chebyshev")
+    msg = (
+        r"n_way=4 needs 4 classes with at least k_shot \+ 1 = 3 samples "
+        r"each; y has 5 class\(es\), 3 of them with 3 or more samples\."
+    )
+    with pytest.raises(ValueError, match=msg):
+        one_shot_accuracy(embeddings, y, n_way=4, k_shot=2)
+    with pytest.raises(ValueError, match=msg):
+        one_shot(est, X, y, n_way=4, k_shot=2)
     with pytest.raises(
         ValueError, match="X and y have inconsistent numbers of samples: 12 and 11"
     ):
-        one_shot_accuracy(est, X, y[:-1], n_way=2)
+        one_shot_accuracy(embeddings, y[:-1], n_way=2)
+    with pytest.raises(
+        ValueError, match="X and y have inconsistent numbers of samples: 12 and 11"
+    ):
+        one_shot(est, X, y[:-1], n_way=2)
+    with pytest.raises(ValueError, match="Expected 2D array, got 1D array"):
+        one_shot_accuracy(embeddings[:, 0], y, n_way=2)
+    with pytest.raises(
+        ValueError,
+        match=r"metric='precomputed' needs X of shape \(n_samples, n_samples\), "
+        r"the distance of every query \(row\) to every support \(column\); got X "
+        r"of shape \(12, 5\)\.",
+    ):
+        one_shot_accuracy(embeddings, y, metric="precomputed", n_way=2)
+    msg = (
+        "make_one_shot_scorer scores encoders .with transform. and pair "
+        "classifiers .with decision_function or predict_proba.; object has none"
+    )
+    with pytest.raises(TypeError, match=msg):
+        one_shot(object(), X, y, n_way=2)
     Xb, yb = blobs
     with pytest.raises(NotFittedError):
-        one_shot_accuracy(SiameseEncoder(), Xb, yb, n_way=2)
+        one_shot(SiameseEncoder(), Xb, yb, n_way=2)
     with pytest.raises(NotFittedError):
-        one_shot_accuracy(PairClassifier(), Xb, yb, n_way=2)
+        one_shot(PairClassifier(), Xb, yb, n_way=2)
     with pytest.raises(ValueError, match="'n_way' parameter of make_one_shot"):
         make_one_shot_scorer(n_way=1)
 
@@ -633,8 +684,6 @@ def test_metrics_refuse_what_they_cannot_score():
     # A precomputed matrix was shuffled by rows only (p@1 0.167 instead of
     # 1.0); NaN labels made one class of unlabelled samples; mixed label
     # types failed inside NumPy.
-    from sklearn_siamese.demo import _PixelEncoder
-
     X = np.random.RandomState(0).rand(20, 3)
     for metric_fn in (precision_at_1, mean_average_precision_at_r):
         with pytest.raises(
@@ -648,7 +697,9 @@ def test_metrics_refuse_what_they_cannot_score():
     for score in (
         lambda y: precision_at_1(X, y),
         lambda y: mean_average_precision_at_r(X, y),
-        lambda y: one_shot_accuracy(_PixelEncoder(), X, y, n_way=2, n_tasks=5),
+        lambda y: one_shot_accuracy(X, y, n_way=2, n_tasks=5),
+        lambda y: one_shot(FakeEncoder(X), index_X(20), y, n_way=2, n_tasks=5),
+        lambda y: make_retrieval_scorer()(FakeEncoder(X), index_X(20), y),
     ):
         with pytest.raises(
             ValueError, match=r"y contains 10 missing label\(s\) \(NaN, NaT or None\)"
@@ -692,9 +743,7 @@ def test_a_pipeline_ending_in_knn_is_scored_on_its_embedding(blobs):
     ).fit(X, y)
     embedding = pipe[:-1]
     kwargs = dict(n_way=3, n_tasks=200, random_state=0)
-    assert one_shot_accuracy(pipe, X, y, **kwargs) == one_shot_accuracy(
-        embedding, X, y, **kwargs
-    )
+    assert one_shot(pipe, X, y, **kwargs) == one_shot(embedding, X, y, **kwargs)
     for name in ["precision_at_1", "map_at_r"]:
         scorer = make_retrieval_scorer(name)
         assert scorer(pipe, X, y) == scorer(embedding, X, y)
@@ -709,17 +758,17 @@ def test_a_pipeline_ending_in_knn_is_scored_on_its_embedding(blobs):
     # the fitted search itself, and a frozen pipeline, are scored the same way
     best = search.best_estimator_[:-1]
     for model in [search, FrozenEstimator(pipe)]:
-        assert _embedding_steps(model)[-1] is (
+        assert embedding_part(model)[-1] is (
             best[-1] if model is search else embedding[-1]
         )
     # a kNN of two classes after a SiameseEncoder too
     two = clone(pipe).fit(X, y % 2)
-    assert _embedding_steps(two)[-1] is two[-2]
+    assert embedding_part(two)[-1] is two[-2]
     # a two-class classifier at the end of anything else could be a pair
     # classifier: left as it is
     binary = make_pipeline(FunctionTransformer(), KNeighborsClassifier())
     binary.fit(X, y % 2)
-    assert _embedding_steps(binary) is binary
+    assert embedding_part(binary) is binary
 
 
 def test_scorer_reprs():
@@ -778,25 +827,27 @@ def test_pair_roc_auc_of_a_pair_classifier():
     assert 0.6 < expected < 0.95
     X_pairs = pairs[:, :, None]  # (50, 2, 1)
     est = FakePairClassifier(table, classes=[0, 1])
-    assert pair_roc_auc(est, X_pairs, same) == pytest.approx(expected)
+    assert pair_auc(est, X_pairs, same) == pytest.approx(expected)
     assert make_pair_roc_auc_scorer()(est, X_pairs, same) == pytest.approx(expected)
+    # on scores already computed, the metric is roc_auc_score
+    assert roc_auc_score(same, est.decision_function(X_pairs)) == expected
     # "same" is classes_[0]: decision values grow towards "different"
     flipped = FakePairClassifier(-table, classes=[0, 1], pos_label=0)
-    assert pair_roc_auc(flipped, X_pairs, 1 - same) == pytest.approx(expected)
+    assert pair_auc(flipped, X_pairs, 1 - same) == pytest.approx(expected)
     piped = make_pipeline(FunctionTransformer(), flipped)
-    assert pair_roc_auc(piped, X_pairs, 1 - same) == pytest.approx(expected)
+    assert pair_auc(piped, X_pairs, 1 - same) == pytest.approx(expected)
     # an explicit pos_label: the estimator's decisions grow towards
     # classes_[1], so with "same" = 0 they are turned round; an estimator
     # without classes_ is taken to grow towards "same"
-    assert pair_roc_auc(est, X_pairs, same, pos_label=0) == pytest.approx(expected)
+    assert pair_auc(est, X_pairs, same, pos_label=0) == pytest.approx(expected)
     no_classes = FakePairClassifier(table)
-    assert pair_roc_auc(no_classes, X_pairs, same, pos_label=0) == pytest.approx(
+    assert pair_auc(no_classes, X_pairs, same, pos_label=0) == pytest.approx(
         1 - expected
     )
     labels = np.array(["different", "same"])[same]
-    assert pair_roc_auc(no_classes, X_pairs, labels) == pytest.approx(expected)
+    assert pair_auc(no_classes, X_pairs, labels) == pytest.approx(expected)
     with pytest.raises(ValueError, match="not one of the estimator's classes_"):
-        pair_roc_auc(est, X_pairs, labels)
+        pair_auc(est, X_pairs, labels)
 
 
 @pytest.mark.parametrize("distance", ["euclidean", "cosine", "manhattan"])
@@ -812,9 +863,9 @@ def test_pair_roc_auc_of_an_encoder(distance):
     ]
     expected = roc_auc_score(same, -np.array(d))
     est = FakeEncoder(embeddings, distance=distance)
-    assert pair_roc_auc(est, pairs[:, :, None], same) == pytest.approx(expected)
+    assert pair_auc(est, pairs[:, :, None], same) == pytest.approx(expected)
     # [x1 | x2] rows, twice the encoder's single feature
-    assert pair_roc_auc(est, pairs, same) == pytest.approx(expected)
+    assert pair_auc(est, pairs, same) == pytest.approx(expected)
 
 
 def test_pair_roc_auc_of_an_encoder_on_sparse_rows():
@@ -823,36 +874,36 @@ def test_pair_roc_auc_of_an_encoder_on_sparse_rows():
     pairs = np.column_stack([np.arange(20), rng.permutation(20)])
     same = rng.randint(2, size=20)
     est = FakeEncoder(embeddings)
-    assert pair_roc_auc(est, sp.csr_matrix(pairs), same) == pair_roc_auc(
-        est, pairs, same
-    )
+    assert pair_auc(est, sp.csr_matrix(pairs), same) == pair_auc(est, pairs, same)
 
 
 def test_pair_roc_auc_of_real_estimators(pair_classifier, encoder, pair_data):
     P, same = pair_data
-    auc = pair_roc_auc(pair_classifier, P, same)
+    auc = pair_auc(pair_classifier, P, same)
     assert auc == pytest.approx(
         roc_auc_score(same, pair_classifier.decision_function(P))
     )
     assert auc > 0.9
-    assert pair_roc_auc(encoder, P, same) > 0.9
-    assert make_pair_roc_auc_scorer()(encoder, P, same) == pair_roc_auc(
-        encoder, P, same
-    )
+    assert pair_auc(encoder, P, same) > 0.9
 
 
 def test_pair_roc_auc_errors(encoder, pair_data):
     P, same = pair_data
     with pytest.raises(ValueError, match="y_pairs must hold two labels"):
-        pair_roc_auc(encoder, P, np.ones_like(same))
+        pair_auc(encoder, P, np.ones_like(same))
     with pytest.raises(ValueError, match="pos_label='yes' is not one of the labels"):
-        pair_roc_auc(encoder, P, same, pos_label="yes")
+        pair_auc(encoder, P, same, pos_label="yes")
     with pytest.raises(ValueError, match="X_pairs and y_pairs have inconsistent"):
-        pair_roc_auc(encoder, P, same[:-1])
+        pair_auc(encoder, P, same[:-1])
     with pytest.raises(ValueError, match="X_pairs must hold pairs of shape"):
-        pair_roc_auc(encoder, P[:, 0], same)
+        pair_auc(encoder, P[:, 0], same)
     with pytest.raises(NotFittedError):
-        pair_roc_auc(PairClassifier(), P, same)
+        pair_auc(PairClassifier(), P, same)
+    with pytest.raises(TypeError, match="make_pair_roc_auc_scorer scores encoders"):
+        pair_auc(object(), P, same)
+    msg = "FakeEncoder gave NaN or infinite embeddings, which cannot be ranked"
+    with pytest.raises(ValueError, match=msg):
+        pair_auc(FakeEncoder([[0.0], [np.nan]]), [[0, 1], [1, 0]], [0, 1])
 
 
 def test_pair_classifier_behind_a_2d_sampler_pipeline_and_a_calibrator(digits):
@@ -868,13 +919,13 @@ def test_pair_classifier_behind_a_2d_sampler_pipeline_and_a_calibrator(digits):
     clf = PairClassifier(max_epochs=3, embedding_dim=8, random_state=0)
     pipe = Pipeline([("pairs", sampler), ("clf", clf)]).fit(X, y)
     kwargs = dict(n_way=3, n_tasks=100, random_state=0)
-    alone = one_shot_accuracy(pipe[-1], X, y, **kwargs)
+    alone = one_shot(pipe[-1], X, y, **kwargs)
     assert alone > 0.5
-    assert one_shot_accuracy(pipe, X, y, **kwargs) == alone
+    assert one_shot(pipe, X, y, **kwargs) == alone
     rows, same = sampler.fit_resample(X, y)
     calibrated = CalibratedClassifierCV(pipe[-1], cv=2).fit(rows, same)
-    assert one_shot_accuracy(calibrated, X, y, **kwargs) > 0.5
-    assert pair_roc_auc(calibrated, rows, same) > 0.8
+    assert one_shot(calibrated, X, y, **kwargs) > 0.5
+    assert pair_auc(calibrated, rows, same) > 0.8
 
 
 def test_metrics_do_not_warn_about_feature_names(digits):
@@ -891,5 +942,5 @@ def test_metrics_do_not_warn_about_feature_names(digits):
     )
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        pair_roc_auc(encoder, pairs, same)
-        one_shot_accuracy(encoder, frame, y[:300], n_way=5, n_tasks=50)
+        pair_auc(encoder, pairs, same)
+        one_shot(encoder, frame, y[:300], n_way=5, n_tasks=50)

@@ -108,6 +108,13 @@ def test_history_of_a_pipeline(data):
     pipe = make_pipeline(StandardScaler(), SiameseEncoder(max_epochs=2, random_state=0))
     ax = plot_history(pipe.fit(*data))
     assert len(ax.get_lines()[0].get_xdata()) == 2
+    # a fitted search over the pipeline: its best estimator's last step
+    from sklearn.model_selection import GridSearchCV
+
+    search = GridSearchCV(pipe, {"siameseencoder__max_epochs": [1, 3]}, cv=2)
+    search.fit(*data)
+    epochs = search.best_params_["siameseencoder__max_epochs"]
+    assert len(plot_history(search).get_lines()[0].get_xdata()) == epochs
     from sklearn.linear_model import LogisticRegression
 
     msg = "plot_history needs an estimator trained by this package .* LogisticRegr"
