@@ -168,7 +168,7 @@ def _error_name(exc):
 
 def _write_bad_input_table(app):
     spec = importlib.util.spec_from_file_location(
-        "_bad_inputs", os.path.join(_HERE, "..", "tests", "bad_inputs.py")
+        "_bad_inputs", os.path.join(_HERE, "bad_inputs.py")
     )
     cases = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(cases)
@@ -191,7 +191,7 @@ def _write_bad_input_table(app):
             failures.append(f"{name}: no error raised")
     if failures:
         raise RuntimeError(
-            "Bad inputs of tests/bad_inputs.py that do not raise their error:\n"
+            "Bad inputs of docs/bad_inputs.py that do not raise their error:\n"
             + "\n".join(failures)
         )
     lines = [
