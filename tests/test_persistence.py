@@ -229,11 +229,15 @@ def test_cuda_model_loads_on_cpu_only_machine(tmp_path, blobs, monkeypatch):
 
 
 def test_models_of_other_accelerators_load_on_cpu(tmp_path, blobs, monkeypatch):
-    # a file written on a Mac ("mps") or an Intel GPU ("xpu") used to be
-    # "damaged" elsewhere; the warning points at the caller's load
-    import sklearn_siamese._base as base
+    # a file written on a Mac ("mps") or an Intel GPU ("xpu") loads on the
+    # CPU elsewhere; the warning points at the caller's load
+    from sklearn_siamese import _device, _persistence
 
-    monkeypatch.setattr(base, "device_usable", lambda device: device.type == "cpu")
+    def usable(device):
+        return device.type == "cpu"
+
+    monkeypatch.setattr(_device, "device_usable", usable)
+    monkeypatch.setattr(_persistence, "device_usable", usable)
     X, y = blobs
     encoder = SiameseEncoder(**FAST).fit(X, y)
     for device in ["mps", "xpu:0"]:
