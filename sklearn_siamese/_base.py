@@ -11,6 +11,7 @@ import copy
 import inspect
 import signal
 import threading
+import warnings
 
 import numpy as np
 import torch
@@ -432,24 +433,26 @@ class SiameseMixin:
         """The skorch ``History`` of the training loop: one row per epoch."""
         return self.net_.history
 
-    def _forward(self, data, **fit_params):
+    def _forward(self, data, *, exact=True, **fit_params):
         """The module's outputs on ``data`` (called with ``fit_params``), on
-        the CPU, in evaluation mode.
+        the CPU, in evaluation mode: the inference path of both estimators.
 
         ``net_.forward`` with less per-batch work: batches sized for
         inference go through the net's ``infer`` in inference mode (which
         also skips the view and version tracking that ``no_grad`` keeps; the
         outputs only ever become NumPy arrays).
 
-        Float64 data on the CPU (with ``precision="32"``) go through a
-        float64 copy of the module, and the outputs are float64: a matrix
-        product rounds each row differently with the number of rows and the
-        row's place in the batch (BLAS picks its kernels and blocks by shape
-        and CPU), which in float32 moves an output by an ulp with the rows
-        that share its batch; in float64 by 1e-16, which rounding to float32
-        removes. Float32 data run in float32, as fast as the module goes. A
-        module that cannot run in float64 (float32 constants of its own)
-        runs in float32.
+        With ``exact``, float64 data on the CPU (with ``precision="32"``)
+        run in float64 (the rows as float32, as in training; the module's
+        own weights and buffers as float64, through ``functional_call``),
+        and the outputs are float64: a matrix product rounds each row
+        differently with the number of rows and the row's place in the batch
+        (BLAS picks its kernels and blocks by shape and CPU), which in
+        float32 moves an output by an ulp with the rows that share its
+        batch; in float64 by 1e-16, which rounding to float32 removes.
+        Float32 data run in float32, as fast as the module goes. A module
+        that fails in float64 (float32 constants of its own, a dtype check)
+        runs in float32, with a warning.
         """
         net = self.net_
         net.check_is_fitted()
@@ -462,24 +465,38 @@ class SiameseMixin:
         )
         run = net.infer
         if (
-            self.precision == "32"
+            exact
+            and self.precision == "32"
             and data.is_float64
             and torch.device(net.data_device or "cpu").type == "cpu"
         ):
-            module = copy.deepcopy(net.module_).double()
+            module = net.module_
+            state = {
+                name: value.double() if value.is_floating_point() else value
+                for name, value in (
+                    *module.named_parameters(),
+                    *module.named_buffers(),
+                )
+            }
 
             def run(X, **fit_params):
-                X = X if isinstance(X, tuple) else (X,)
-                return module(*(x.double() for x in X), **fit_params)
+                X = tuple(x.double() for x in (X if isinstance(X, tuple) else (X,)))
+                return torch.func.functional_call(module, state, X, fit_params)
 
         outputs = []
         with torch.inference_mode():
             for X, _ in batches:
                 try:
                     out = run(X, **fit_params)
-                except (RuntimeError, TypeError):
+                except Exception as exc:
                     if run is net.infer or outputs:
                         raise
+                    warnings.warn(
+                        f"The network fails in float64 ({type(exc).__name__}: "
+                        f"{exc}); float64 input runs in float32, where a row's "
+                        "last bits can depend on the rows that share its batch.",
+                        stacklevel=3,
+                    )
                     run = net.infer
                     out = run(X, **fit_params)
                 outputs.append(to_device(out, "cpu"))
@@ -490,27 +507,26 @@ class SiameseMixin:
 
 @contextlib.contextmanager
 def _noting_sigint():
-    """A list that gets an entry when SIGINT (Ctrl-C) arrives in the block,
-    which still raises KeyboardInterrupt as usual: Ctrl-C that lands while
-    a callback runs is told apart from the callback's own KeyboardInterrupt.
-    Only where Python's default handler is in place, in the main thread."""
-    pressed = []
-    if (
-        threading.current_thread() is not threading.main_thread()
-        or signal.getsignal(signal.SIGINT) is not signal.default_int_handler
+    """A list that gets an entry when SIGINT (Ctrl-C) arrives in the block;
+    the handler in place (Python's, which raises KeyboardInterrupt, or a
+    notebook's) still runs. Only in the main thread, where Python handles
+    signals."""
+    pressed, previous = [], signal.getsignal(signal.SIGINT)
+    if threading.current_thread() is not threading.main_thread() or not callable(
+        previous
     ):
         yield pressed
         return
 
     def handler(signum, frame):
         pressed.append(signum)
-        raise KeyboardInterrupt
+        previous(signum, frame)
 
     signal.signal(signal.SIGINT, handler)
     try:
         yield pressed
     finally:
-        signal.signal(signal.SIGINT, signal.default_int_handler)
+        signal.signal(signal.SIGINT, previous)
 
 
 def _silent(*args, **kwargs):
@@ -520,7 +536,8 @@ def _silent(*args, **kwargs):
 class _Base(SiameseMixin, BaseEstimator):
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
-        MODEL_CLASSES[cls.__name__] = cls  # what sklearn_siamese.load rebuilds
+        if cls.__module__.startswith("sklearn_siamese."):  # not users' subclasses
+            MODEL_CLASSES[cls.__name__] = cls  # what sklearn_siamese.load rebuilds
 
     def __sklearn_is_fitted__(self):
         # Fitted once a training loop is built; fit drops the previous one

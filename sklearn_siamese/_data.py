@@ -23,8 +23,8 @@ def as_tensor_data(X):
     """A torch tensor sharing memory with ``X``, or a CSR matrix.
 
     Float64 data stay float64 (no float32 copy of the whole data set):
-    :class:`~sklearn_siamese._net.TensorData` casts each batch to float32
-    as it gathers it, and inference on the CPU runs in float64 for them.
+    :class:`TensorData` casts each batch to float32 as it gathers it, and
+    inference on the CPU computes in float64 for them.
     Other dtypes become float32.
     """
     if sp.issparse(X):

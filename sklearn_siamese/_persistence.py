@@ -30,7 +30,9 @@ from .losses import ContrastiveLoss, PrototypicalLoss, TripletLoss
 from .modules import MLP, ConvNet, KochNet
 
 FORMAT = "sklearn_siamese"
-FORMAT_VERSION = 1
+# The one format of the 0.1 release. Versions 1-4 were development formats
+# and are refused, not migrated (a number is never given to two formats).
+FORMAT_VERSION = 5
 
 # The estimator classes that files name, by class name; each registers
 # itself (see ``_base._Base.__init_subclass__``), so that this module needs
@@ -300,6 +302,13 @@ def load(path, *, device=None, with_metadata=False):
         raise ValueError(
             f"{str(path)!r} is a damaged sklearn_siamese model file: its format "
             f"version is {version!r}."
+        )
+    if version < FORMAT_VERSION:
+        raise ValueError(
+            f"{str(path)!r} uses format version {version}, written by a "
+            f"development version of sklearn_siamese before {__version__}, which "
+            "this one does not read; load it with that version and save it "
+            "again, or refit the model."
         )
     if version > FORMAT_VERSION:
         raise ValueError(

@@ -501,7 +501,7 @@ class SiameseEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _Base):
         return self
 
     def _output_size(self, data):
-        out = self._forward(data.subset(np.arange(1)).unlabelled())
+        out = self._forward(data.subset(np.arange(1)).unlabelled(), exact=False)
         if out.ndim != 2:
             raise ValueError(
                 "The branch network must return embeddings of shape (n_samples, "

@@ -3,8 +3,9 @@
 import numbers
 
 import numpy as np
-from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted
+
+from ._response import final_estimator
 
 __all__ = ["plot_embedding", "plot_history"]
 
@@ -34,19 +35,6 @@ def _is_score(key, value):
         and isinstance(value, numbers.Real)
         and not isinstance(value, (bool, np.bool_))
     )
-
-
-def _history(estimator):
-    """The ``history_`` of ``estimator``, or of the estimator a fitted search
-    or a Pipeline ends in; None when there is none."""
-    while not hasattr(estimator, "history_"):
-        if hasattr(estimator, "best_estimator_"):
-            estimator = estimator.best_estimator_
-        elif isinstance(estimator, Pipeline):
-            estimator = estimator[-1]
-        else:
-            return None
-    return estimator.history_
 
 
 def plot_history(estimator, *, ax=None):
@@ -97,7 +85,7 @@ def plot_history(estimator, *, ax=None):
     ['train_loss']
     """
     check_is_fitted(estimator)
-    history = _history(estimator)
+    history = getattr(final_estimator(estimator), "history_", None)
     if history is None:
         raise TypeError(
             "plot_history needs an estimator trained by this package (with a "

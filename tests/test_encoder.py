@@ -933,3 +933,27 @@ def test_a_failed_refit_leaves_the_encoder_unfitted(blobs):
         enc.set_params(module__bogus=1).fit(X[:, :3], y)
     with pytest.raises(NotFittedError):
         enc.transform(X[:, :3])
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+def test_ctrl_c_under_a_handler_of_the_users_stops_the_fit():
+    # A notebook or an application may install its own SIGINT handler: it
+    # still runs, and a Ctrl-C that it turns into KeyboardInterrupt stops
+    # the fit (skorch alone would take it for the end of training).
+    calls = []
+
+    def users_handler(signum, frame):
+        calls.append(signum)
+        raise KeyboardInterrupt
+
+    rng = np.random.RandomState(0)
+    X, y = rng.randn(120, 5).astype(np.float32), np.arange(120) % 4
+    model = SiameseEncoder(CtrlCAt, module__input_shape=(5,), batch_size=16, **FAST)
+    previous = signal.signal(signal.SIGINT, users_handler)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            model.fit(X, y)
+        assert signal.getsignal(signal.SIGINT) is users_handler
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    assert calls == [signal.SIGINT] and not model.__sklearn_is_fitted__()

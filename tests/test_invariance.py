@@ -12,11 +12,13 @@ import json
 import os
 import subprocess
 import sys
+import threading
 
 import numpy as np
 import pytest
+import torch
 
-from sklearn_siamese import PairClassifier, PairSampler
+from sklearn_siamese import PairClassifier, PairSampler, SiameseEncoder
 
 # The instruction sets of x86-64 CPUs, newest first: AVX-512 (recent Xeon),
 # AVX2 (AMD EPYC and most desktops), SSE4.2 (the oldest MKL supports).
@@ -116,3 +118,44 @@ def test_predict_is_proba_above_threshold_at_every_threshold(
         np.testing.assert_array_equal(
             clf.predict(P), clf.classes_[(decision > 0).astype(int)]
         )
+
+
+class _Float32Only(torch.nn.Module):
+    """A branch that holds a lock (no deep copy), counts its calls, and
+    refuses any input but float32."""
+
+    def __init__(self, input_shape):
+        super().__init__()
+        self.linear = torch.nn.Linear(input_shape[0], 4)
+        self.lock, self.calls = threading.Lock(), 0
+        self.strict = False
+
+    def forward(self, x):
+        self.calls += 1
+        if self.strict and x.dtype != torch.float32:
+            raise AssertionError("float32 input only")
+        return self.linear(x)
+
+
+def test_float64_inference_runs_the_users_module_itself(blobs):
+    # The module runs with float64 weights through functional_call: no copy
+    # (a lock cannot be copied), its own state and hooks see every batch; a
+    # module that fails in float64 runs in float32, with a warning.
+    X, y = blobs
+    encoder = SiameseEncoder(
+        _Float32Only, module__input_shape=(6,), max_epochs=2, random_state=0
+    ).fit(X, y)
+    branch = encoder.net_.module_.branch
+    seen = []
+    branch.register_forward_hook(lambda module, args, out: seen.append(out.dtype))
+    calls = branch.calls
+    X64 = X.astype(np.float64)
+    Z = encoder.transform(X64)
+    assert Z.dtype == np.float32 and branch.calls == calls + 1
+    assert seen == [torch.float64]
+    assert next(branch.parameters()).dtype == torch.float32  # weights untouched
+    branch.strict = True
+    with pytest.warns(UserWarning, match="The network fails in float64"):
+        Z32 = encoder.transform(X64)
+    np.testing.assert_allclose(Z32, Z, atol=1e-6)
+    np.testing.assert_array_equal(Z32, encoder.transform(X64.astype(np.float32)))

@@ -352,3 +352,25 @@ def test_load_checks_the_device_it_is_given(tmp_path, blobs):
         load(tmp_path / "m.pt", device="meta")
     with pytest.raises(ValueError, match="device='tpu' is not a torch device"):
         load(tmp_path / "m.pt", device="tpu")
+
+
+def test_a_development_format_file_is_refused(tmp_path, blobs):
+    # format versions 1-4 belonged to development versions; their files are
+    # refused with a message, never loaded as if they were today's
+    X, y = blobs
+    SiameseEncoder(**FAST).fit(X, y).save(tmp_path / "m.pt")
+    payload = torch.load(tmp_path / "m.pt", weights_only=True)
+    assert payload["format_version"] == 5
+    payload["format_version"] = 4
+    torch.save(payload, tmp_path / "old.pt")
+    with pytest.raises(ValueError, match="uses format version 4, written by a dev"):
+        load(tmp_path / "old.pt")
+
+
+def test_a_subclass_of_the_users_does_not_take_over_load(tmp_path, blobs):
+    X, y = blobs
+
+    mine = type("SiameseEncoder", (SiameseEncoder,), {})  # the same name
+    assert mine.__module__ != SiameseEncoder.__module__
+    SiameseEncoder(**FAST).fit(X, y).save(tmp_path / "m.pt")
+    assert type(load(tmp_path / "m.pt")) is SiameseEncoder
